@@ -447,7 +447,20 @@ export const classes = {
  * @since 0.1.0
  * @category unions
  */
-export const ApiError = Schema.Union(...Object.values(classes))
+export const ApiError = Schema.Union(
+  Unauthorized,
+  InsufficientPermissions,
+  ValidationError,
+  InvalidInput,
+  MissingQuery,
+  NotFound,
+  InvalidMessageId,
+  InvalidContactId,
+  InvalidBusinessId,
+  RateLimitExceeded,
+  InternalError,
+  ServiceUnavailable
+)
 
 /**
  * @since 0.1.0
@@ -599,6 +612,14 @@ export const make = <C extends Catalog.Code>(
   new classes[code](props, true) as ApiErrorOf<C>
 
 /**
+ * The categories present in an error type.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CategoryOf<E> = E extends { readonly category: infer C extends Catalog.Category } ? C : never
+
+/**
  * Handles every error of one category at once; the remaining error type no longer has them.
  *
  * @example
@@ -615,7 +636,7 @@ export const make = <C extends Catalog.Code>(
 export const catchCategory: {
   <E, C extends Catalog.Category, A2, E2, R2>(
     category: C,
-    f: (error: Extract<NoInfer<E>, { readonly category: C }>) => Effect.Effect<A2, E2, R2>
+    f: (error: Extract<E, { readonly category: C }>) => Effect.Effect<A2, E2, R2>
   ): <A, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A | A2, Exclude<E, Extract<E, { readonly category: C }>> | E2, R | R2>
   <A, E, R, C extends Catalog.Category, A2, E2, R2>(
     self: Effect.Effect<A, E, R>,

@@ -1,0 +1,101 @@
+import { Effect, Match } from "effect"
+import { describe, expectTypeOf, it } from "vitest"
+import type { ApiError } from "@errata/core"
+import { ApiError as Errors } from "@errata/core"
+
+declare const call: Effect.Effect<string, ApiError.ApiError>
+
+describe("exhaustive matching", () => {
+  it("Match.tagsExhaustive with a tag left out does not compile", () => {
+    Match.type<ApiError.ApiError>().pipe(
+      // @ts-expect-error: ServiceUnavailable is not handled
+      Match.tagsExhaustive({
+        Unauthorized: () => 1,
+        InsufficientPermissions: () => 1,
+        ValidationError: () => 1,
+        InvalidInput: () => 1,
+        MissingQuery: () => 1,
+        NotFound: () => 1,
+        InvalidMessageId: () => 1,
+        InvalidContactId: () => 1,
+        InvalidBusinessId: () => 1,
+        RateLimitExceeded: () => 1,
+        InternalError: () => 1
+      })
+    )
+  })
+
+  it("catchTags over all twelve leaves never; with one left out, that one remains", () => {
+    const all = call.pipe(
+      Effect.catchTags({
+        Unauthorized: () => Effect.succeed(""),
+        InsufficientPermissions: () => Effect.succeed(""),
+        ValidationError: () => Effect.succeed(""),
+        InvalidInput: () => Effect.succeed(""),
+        MissingQuery: () => Effect.succeed(""),
+        NotFound: () => Effect.succeed(""),
+        InvalidMessageId: () => Effect.succeed(""),
+        InvalidContactId: () => Effect.succeed(""),
+        InvalidBusinessId: () => Effect.succeed(""),
+        RateLimitExceeded: () => Effect.succeed(""),
+        InternalError: () => Effect.succeed(""),
+        ServiceUnavailable: () => Effect.succeed("")
+      })
+    )
+    expectTypeOf(all).toEqualTypeOf<Effect.Effect<string, never>>()
+
+    const missing = call.pipe(
+      Effect.catchTags({
+        Unauthorized: () => Effect.succeed(""),
+        InsufficientPermissions: () => Effect.succeed(""),
+        ValidationError: () => Effect.succeed(""),
+        InvalidInput: () => Effect.succeed(""),
+        MissingQuery: () => Effect.succeed(""),
+        NotFound: () => Effect.succeed(""),
+        InvalidMessageId: () => Effect.succeed(""),
+        InvalidContactId: () => Effect.succeed(""),
+        InvalidBusinessId: () => Effect.succeed(""),
+        RateLimitExceeded: () => Effect.succeed(""),
+        InternalError: () => Effect.succeed("")
+      })
+    )
+    // The left-out tag is still in the error channel, so requiring `never` fails to compile.
+    // @ts-expect-error: ServiceUnavailable remains
+    expectTypeOf(missing).toEqualTypeOf<Effect.Effect<string, never>>()
+    expectTypeOf(missing).toEqualTypeOf<Effect.Effect<string, ApiError.ServiceUnavailable>>()
+  })
+
+  it("catchTags rejects a tag that is not in the union", () => {
+    call.pipe(
+      Effect.catchTags({
+        NotFound: () => Effect.succeed(""),
+        // @ts-expect-error: not an errata tag
+        NotAnErrataTag: () => Effect.succeed("")
+      })
+    )
+  })
+
+  it("handling a category narrows the remaining error type", () => {
+    const rest = call.pipe(Errors.catchCategory("validation", (e) => {
+      expectTypeOf(e).toEqualTypeOf<ApiError.ValidationError | ApiError.InvalidInput | ApiError.MissingQuery>()
+      return Effect.succeed("")
+    }))
+    expectTypeOf(rest).toEqualTypeOf<
+      Effect.Effect<string, Exclude<ApiError.ApiError, ApiError.Validation>>
+    >()
+    const onlyServer = rest.pipe(
+      Errors.catchCategory("authentication", () => Effect.succeed("")),
+      Errors.catchCategory("resource", () => Effect.succeed("")),
+      Errors.catchCategory("rate limiting", () => Effect.succeed(""))
+    )
+    expectTypeOf(onlyServer).toEqualTypeOf<Effect.Effect<string, ApiError.InternalError | ApiError.ServiceUnavailable>>()
+  })
+
+  it("the category unions are what the catalog says", () => {
+    expectTypeOf<ApiError.Transient>().toEqualTypeOf<
+      ApiError.RateLimitExceeded | ApiError.InternalError | ApiError.ServiceUnavailable
+    >()
+    expectTypeOf<ApiError.Authentication>().toEqualTypeOf<ApiError.Unauthorized | ApiError.InsufficientPermissions>()
+    expectTypeOf<ApiError.Any>().toEqualTypeOf<ApiError.ApiError | ApiError.UnknownApiError | ApiError.UnexpectedResponse>()
+  })
+})
