@@ -21,6 +21,7 @@ import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as Catalog from "./Catalog.js"
+import { instantiateCatalog, jsonOf } from "./internal/instantiate.js"
 
 /**
  * Marks errata's errors so the guards work across copies of the package and across realms.
@@ -91,6 +92,7 @@ const withFacts = <C extends Catalog.Code>(prototype: object, code: C): void => 
   // Plain values on the prototype: they cost nothing per instance and stay out of equality and JSON.
   Object.defineProperties(prototype, {
     [TypeId]: { value: TypeId },
+    toJSON: { value: jsonOf },
     code: { value: entry.code },
     status: { value: entry.status },
     category: { value: entry.category },
@@ -369,7 +371,7 @@ export class UnknownApiError extends Schema.TaggedError<UnknownApiError>()("Unkn
 export interface UnknownApiError {
   readonly [TypeId]: TypeId
 }
-Object.defineProperty(UnknownApiError.prototype, TypeId, { value: TypeId })
+Object.defineProperties(UnknownApiError.prototype, { [TypeId]: { value: TypeId }, toJSON: { value: jsonOf } })
 
 /**
  * Why a response was not the wire format.
@@ -418,7 +420,7 @@ export class UnexpectedResponse extends Schema.TaggedError<UnexpectedResponse>()
 export interface UnexpectedResponse {
   readonly [TypeId]: TypeId
 }
-Object.defineProperty(UnexpectedResponse.prototype, TypeId, { value: TypeId })
+Object.defineProperties(UnexpectedResponse.prototype, { [TypeId]: { value: TypeId }, toJSON: { value: jsonOf } })
 
 /**
  * The error class of every catalog code, keyed by wire code.
@@ -605,11 +607,23 @@ export const isTransient = (u: unknown): boolean => isAny(u) && u.transient
  */
 export const make = <C extends Catalog.Code>(
   code: C,
-  props: { readonly message?: string; readonly details?: unknown; readonly requestId?: string } = {}
-): ApiErrorOf<C> =>
+  props: {
+    readonly message?: string | undefined
+    readonly details?: unknown
+    readonly requestId?: string | undefined
+  } = {}
+): ApiErrorOf<C> => {
+  const entry = Catalog.entries[code]
   // Boundary: TypeScript cannot correlate `classes[code]` with `C`; `classes` is checked against the
   // catalog by its `satisfies` clause, so the instance is the class of `code`.
-  new classes[code](props, true) as ApiErrorOf<C>
+  return instantiateCatalog<ApiError>(
+    classes[code],
+    entry.tag,
+    props.message ?? entry.message,
+    props.details,
+    props.requestId
+  ) as ApiErrorOf<C>
+}
 
 /**
  * The categories present in an error type.

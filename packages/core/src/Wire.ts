@@ -11,6 +11,7 @@ import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as ApiError from "./ApiError.js"
 import * as Catalog from "./Catalog.js"
+import { instantiate } from "./internal/instantiate.js"
 import * as RetryAfter from "./RetryAfter.js"
 
 /**
@@ -88,15 +89,17 @@ export interface Encoded {
  * @category headers
  */
 export const header = (headers: HeadersInput, name: string): string | undefined => {
-  if (headers === undefined) return undefined
-  const get: unknown = Predicate.hasProperty(headers, "get") ? headers.get : undefined
-  if (Predicate.isFunction(get)) {
+  const record: unknown = headers
+  if (!Predicate.isRecord(record)) return undefined
+  const get = record["get"]
+  if (typeof get === "function") {
     const value: unknown = get.call(headers, name)
     return typeof value === "string" ? value : undefined
   }
-  const record: unknown = headers
-  if (!Predicate.isRecord(record)) return undefined
   const lower = name.toLowerCase()
+  // Node and @effect/platform already lower-case header names: try the direct hit first.
+  const direct = record[lower]
+  if (typeof direct === "string") return direct
   for (const key in record) {
     if (key.toLowerCase() !== lower) continue
     const value = record[key]
@@ -149,11 +152,20 @@ const excerptOf = (parsed: Parsed): string => {
   }
 }
 
+// JSON's own whitespace; scanning stops at the first other character, so a huge body costs nothing.
+const isBlank = (text: string): boolean => {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false
+  }
+  return true
+}
+
 const parseBody = (body: unknown): Parsed => {
   if (body === undefined || body === null) return { _tag: "Empty" }
   const text = bodyText(body)
   if (text === undefined) return { _tag: "Json", value: body, text: undefined }
-  if (text.trim().length === 0) return { _tag: "Empty" }
+  if (isBlank(text)) return { _tag: "Empty" }
   try {
     return { _tag: "Json", value: JSON.parse(text), text }
   } catch {
@@ -205,36 +217,37 @@ export const decode = (input: ResponseInput): ApiError.Any => {
   const parsed = parseBody(input.body)
   if (parsed._tag === "Json") {
     const object = errorObjectOf(parsed.value)
-    const code = object?.["code"]
+    const code = object === undefined ? undefined : object["code"]
     if (object !== undefined && typeof code === "string" && code.length > 0) {
       const message = object["message"]
       const rawDetails = object["details"] ?? undefined
       const entry = Catalog.byCode(code)
       if (entry !== undefined) {
-        const details = entry.code === "RATE_LIMIT_EXCEEDED" ? withRetryAfterHeader(rawDetails, input) : rawDetails
         return ApiError.make(entry.code, {
           message: typeof message === "string" ? message : entry.message,
-          ...(details === undefined ? {} : { details }),
-          ...(requestId === undefined ? {} : { requestId })
+          details: entry.code === "RATE_LIMIT_EXCEEDED" ? withRetryAfterHeader(rawDetails, input) : rawDetails,
+          requestId
         })
       }
-      return new ApiError.UnknownApiError({
+      const props: Record<string, unknown> = {
         code,
         status: input.status,
-        message: typeof message === "string" ? message : `API error ${code}`,
-        ...(rawDetails === undefined ? {} : { details: rawDetails }),
-        ...(requestId === undefined ? {} : { requestId })
-      }, true)
+        message: typeof message === "string" ? message : `API error ${code}`
+      }
+      if (rawDetails !== undefined) props["details"] = rawDetails
+      if (requestId !== undefined) props["requestId"] = requestId
+      return instantiate(ApiError.UnknownApiError, { ...props, _tag: "UnknownApiError" })
     }
   }
   const contentType = header(input.headers, "content-type")
-  return new ApiError.UnexpectedResponse({
+  const props: Record<string, unknown> = {
     reason: parsed._tag === "Empty" ? "EmptyBody" : parsed._tag === "Invalid" ? "InvalidJson" : "NotWireFormat",
     status: input.status,
-    excerpt: excerptOf(parsed),
-    ...(contentType === undefined ? {} : { contentType }),
-    ...(requestId === undefined ? {} : { requestId })
-  }, true)
+    excerpt: excerptOf(parsed)
+  }
+  if (contentType !== undefined) props["contentType"] = contentType
+  if (requestId !== undefined) props["requestId"] = requestId
+  return instantiate(ApiError.UnexpectedResponse, { ...props, _tag: "UnexpectedResponse" })
 }
 
 /**

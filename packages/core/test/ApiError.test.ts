@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Either, Match, Schema } from "effect"
-import { ApiError, Catalog } from "@errata/core"
+import { Duration, Effect, Either, Equal, Match, Schema } from "effect"
+import { ApiError, Catalog, Wire } from "@errata/core"
 
 const transientTags = new Set(["RateLimitExceeded", "InternalError", "ServiceUnavailable"])
 
@@ -109,5 +109,42 @@ describe("ApiError", () => {
     )
     expect(describe(new ApiError.NotFound())).toBe("gone")
     expect(describe(new ApiError.UnexpectedResponse({ reason: "EmptyBody", status: 502, excerpt: "" }))).toBe("EmptyBody")
+  })
+})
+
+describe("decoded instances", () => {
+  it("are the same as constructed ones: prototype, own fields, JSON, Error-ness", () => {
+    for (const entry of Catalog.all) {
+      const props = { message: "m", details: { id: "x" }, requestId: "req_1" }
+      const made = ApiError.make(entry.code, props)
+      const ErrorClass = ApiError.classes[entry.code]
+      const constructed = new ErrorClass(props)
+      expect(Object.getPrototypeOf(made)).toBe(ErrorClass.prototype)
+      expect(made).toBeInstanceOf(Error)
+      expect(made).toStrictEqual(constructed)
+      expect(JSON.parse(JSON.stringify(made))).toEqual(JSON.parse(JSON.stringify(constructed)))
+      expect(JSON.parse(JSON.stringify(made))).toEqual({ _tag: entry.tag, message: "m", details: { id: "x" }, requestId: "req_1" })
+      expect(Object.keys(made).sort()).toEqual(Object.keys(constructed).sort())
+      expect(made.message).toBe(constructed.message)
+      expect(Object.prototype.toString.call(made)).toBe("[object Error]")
+    }
+  })
+
+  it("are Equal to constructed ones (Effect's structural equality)", () => {
+    for (const entry of Catalog.all) {
+      const props = { message: "m", requestId: "req_1" }
+      expect(Equal.equals(ApiError.make(entry.code, props), new ApiError.classes[entry.code](props))).toBe(true)
+      expect(Equal.equals(ApiError.make(entry.code, props), new ApiError.classes[entry.code]({ message: "n" }))).toBe(false)
+    }
+    const unknown = Wire.decode({ status: 418, body: { error: { code: "TEAPOT", message: "m" } } })
+    expect(Equal.equals(unknown, new ApiError.UnknownApiError({ code: "TEAPOT", status: 418, message: "m" }))).toBe(true)
+    const unexpected = Wire.decode({ status: 502, body: "" })
+    expect(Equal.equals(unexpected, new ApiError.UnexpectedResponse({ reason: "EmptyBody", status: 502, excerpt: "" }))).toBe(true)
+  })
+
+  it("leave Error.stackTraceLimit as it was", () => {
+    const before = Error.stackTraceLimit
+    ApiError.make("NOT_FOUND")
+    expect(Error.stackTraceLimit).toBe(before)
   })
 })
