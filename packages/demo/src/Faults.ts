@@ -1,0 +1,60 @@
+/**
+ * The fault switch: makes the next N requests (of one API key, or of anyone) fail the way real
+ * outages do, so the tour and the load test can show retries recovering.
+ */
+import { Context, Effect, Layer, Random, Ref, Schema } from "effect"
+
+/** The ways a request can be made to fail. */
+export const FaultKind = Schema.Literal("unavailable", "internal", "rateLimited", "htmlBadGateway", "dropConnection")
+export type FaultKind = typeof FaultKind.Type
+
+/** A fault armed for the next `count` requests; `key` limits it to one API key. */
+export const Fault = Schema.Struct({
+  kind: FaultKind,
+  count: Schema.Int.pipe(Schema.between(1, 100_000)),
+  key: Schema.optional(Schema.String),
+  /** For `rateLimited`: the Retry-After the response names, in seconds. */
+  retryAfterSeconds: Schema.optional(Schema.Int.pipe(Schema.between(1, 3600))),
+  /** Fail only this share of requests (0–1] instead of every one, for load tests. */
+  probability: Schema.optional(Schema.Number.pipe(Schema.greaterThan(0), Schema.lessThanOrEqualTo(1)))
+})
+export type Fault = typeof Fault.Type
+
+interface Armed {
+  readonly fault: Fault
+  remaining: number
+}
+
+/** The switch: arm faults, and ask whether the current request should fail. */
+export class Faults extends Context.Tag("@errata/demo/Faults")<Faults, {
+  readonly arm: (fault: Fault) => Effect.Effect<void>
+  readonly clear: Effect.Effect<void>
+  /** Consumes one armed fault that applies to this key, if any. */
+  readonly take: (key: string | undefined) => Effect.Effect<Fault | undefined>
+  readonly injected: Effect.Effect<number>
+}>() {
+  static readonly layer = Layer.effect(
+    Faults,
+    Effect.gen(function*() {
+      const armed = yield* Ref.make<ReadonlyArray<Armed>>([])
+      const injected = yield* Ref.make(0)
+      return {
+        arm: (fault) => Ref.update(armed, (list) => [...list, { fault, remaining: fault.count }]),
+        clear: Ref.set(armed, []),
+        take: (key) =>
+          Effect.gen(function*() {
+            const list = yield* Ref.get(armed)
+            const match = list.find((a) => a.remaining > 0 && (a.fault.key === undefined || a.fault.key === key))
+            if (match === undefined) return undefined
+            const probability = match.fault.probability ?? 1
+            if (probability < 1 && (yield* Random.next) >= probability) return undefined
+            match.remaining -= 1
+            if (match.remaining === 0) yield* Ref.set(armed, list.filter((a) => a !== match))
+            yield* Ref.update(injected, (n) => n + 1)
+            return match.fault
+          }),
+        injected: Ref.get(injected)
+      }
+    })
+  )
+}

@@ -1,0 +1,85 @@
+/**
+ * The reference API's state. A service, so another store can be plugged in; the default keeps
+ * everything in process. Creates honour an idempotency key, so a retried create never makes two
+ * records.
+ */
+import { Context, Effect, Layer, Option } from "effect"
+import type { Business, Contact, Message } from "./Domain.js"
+
+/** One page of a list. */
+export interface Page<A> {
+  readonly items: ReadonlyArray<A>
+  readonly total: number
+}
+
+/** One collection of records with UUID ids. */
+export interface Collection<A extends { readonly id: string }, Input, Patch> {
+  /** Creates a record; with an idempotency key already seen, returns the first record instead. */
+  readonly create: (input: Input, idempotencyKey: string | undefined) => Effect.Effect<A>
+  readonly get: (id: string) => Effect.Effect<Option.Option<A>>
+  readonly list: (limit: number, offset: number) => Effect.Effect<Page<A>>
+  readonly update: (id: string, patch: Patch) => Effect.Effect<Option.Option<A>>
+  /** Whether there was a record to delete. */
+  readonly remove: (id: string) => Effect.Effect<boolean>
+  /** How many records exist: the load test's check that no create ran twice. */
+  readonly count: Effect.Effect<number>
+}
+
+/** The store of the reference API. */
+export class Store extends Context.Tag("@errata/demo/Store")<Store, {
+  readonly contacts: Collection<Contact, Omit<Contact, "id" | "createdAt">, Partial<Omit<Contact, "id" | "createdAt">>>
+  readonly businesses: Collection<Business, Omit<Business, "id" | "createdAt">, Partial<Omit<Business, "id" | "createdAt">>>
+  readonly messages: Collection<Message, Omit<Message, "id" | "createdAt">, Partial<Omit<Message, "id" | "createdAt">>>
+}>() {
+  /** Everything in process memory; state lives as long as the layer. */
+  static readonly layerMemory = Layer.sync(Store, () => ({
+    contacts: memoryCollection<Contact, Omit<Contact, "id" | "createdAt">, Partial<Omit<Contact, "id" | "createdAt">>>(),
+    businesses: memoryCollection<Business, Omit<Business, "id" | "createdAt">, Partial<Omit<Business, "id" | "createdAt">>>(),
+    messages: memoryCollection<Message, Omit<Message, "id" | "createdAt">, Partial<Omit<Message, "id" | "createdAt">>>()
+  }))
+}
+
+const memoryCollection = <A extends { readonly id: string; readonly createdAt: string }, Input extends object, Patch extends object>(): Collection<
+  A,
+  Input,
+  Patch
+> => {
+  // A Map keeps insertion order, which is the list order; JavaScript is single-threaded, so the
+  // synchronous bodies below are atomic with respect to other fibers.
+  const records = new Map<string, A>()
+  const byIdempotencyKey = new Map<string, string>()
+  const build = (input: Input): A => {
+    const record: { readonly id: string; readonly createdAt: string } = {
+      ...input,
+      id: crypto.randomUUID(),
+      createdAt: new Date().toISOString()
+    }
+    // Boundary: `A` is exactly the input plus `id` and `createdAt` for the three demo resources.
+    return record as A
+  }
+  return {
+    create: (input, idempotencyKey) =>
+      Effect.sync(() => {
+        const seen = idempotencyKey === undefined ? undefined : byIdempotencyKey.get(idempotencyKey)
+        const existing = seen === undefined ? undefined : records.get(seen)
+        if (existing !== undefined) return existing
+        const record = build(input)
+        records.set(record.id, record)
+        if (idempotencyKey !== undefined) byIdempotencyKey.set(idempotencyKey, record.id)
+        return record
+      }),
+    get: (id) => Effect.sync(() => Option.fromNullable(records.get(id))),
+    list: (limit, offset) =>
+      Effect.sync(() => ({ items: [...records.values()].slice(offset, offset + limit), total: records.size })),
+    update: (id, patch) =>
+      Effect.sync(() => {
+        const existing = records.get(id)
+        if (existing === undefined) return Option.none()
+        const updated: A = { ...existing, ...patch, id: existing.id, createdAt: existing.createdAt }
+        records.set(id, updated)
+        return Option.some(updated)
+      }),
+    remove: (id) => Effect.sync(() => records.delete(id)),
+    count: Effect.sync(() => records.size)
+  }
+}
