@@ -1,0 +1,279 @@
+/**
+ * The success side of the API (SPEC.md §6): bodies are `{ "data": …, "meta": { … } }`, and list
+ * endpoints page with `meta.pagination` (`limit`, `offset`, `hasMore`, sometimes `total`). These
+ * helpers decode `data` with your `Schema` and walk the pages as a `Stream`.
+ *
+ * @example
+ * import { Effect, Schema } from "effect"
+ * import { ApiClient, Envelope } from "@errata/client"
+ *
+ * const Contact = Schema.Struct({ id: Schema.String, email: Schema.String })
+ *
+ * const contact = Effect.flatMap(ApiClient.ApiClient, (client) =>
+ *   client.get("/contacts/550e8400-e29b-41d4-a716-446655440000").pipe(Effect.flatMap(Envelope.decodeData(Contact)))
+ * )
+ *
+ * @since 0.1.0
+ */
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+
+/**
+ * `meta.pagination` of a list response.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Pagination = Schema.Struct({
+  limit: Schema.Number,
+  offset: Schema.Number,
+  hasMore: Schema.Boolean,
+  /** Present when the server could count cheaply. */
+  total: Schema.optional(Schema.Number)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Pagination = typeof Pagination.Type
+
+/**
+ * `meta`: `pagination` on list responses, and whatever else the server put there, kept as is.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Meta = Schema.Struct(
+  { pagination: Schema.optional(Pagination) },
+  Schema.Record({ key: Schema.String, value: Schema.Unknown })
+)
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Meta = typeof Meta.Type
+
+/**
+ * A decoded success body.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Envelope<A> {
+  readonly data: A
+  readonly meta: Meta
+}
+
+/**
+ * The schema of `{ data, meta }` for a schema of `data`; a missing `meta` decodes as `{}`.
+ *
+ * @example
+ * import { Schema } from "effect"
+ * import { Envelope } from "@errata/client"
+ * const ContactBody = Envelope.schema(Schema.Struct({ id: Schema.String }))
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const schema = <A, I, R>(data: Schema.Schema<A, I, R>) =>
+  Schema.Struct({ data, meta: Schema.optionalWith(Meta, { default: () => ({}) }) })
+
+/**
+ * A 2xx body that is not the envelope the schema describes: not JSON, or JSON of another shape.
+ * A typed failure, never a defect, with the request ID for support. Not retried: the same request
+ * would get the same body.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class DecodeError extends Schema.TaggedError<DecodeError>()("EnvelopeDecodeError", {
+  reason: Schema.Literal("InvalidJson", "SchemaMismatch"),
+  status: Schema.Number,
+  /** What was wrong: the JSON parser's message, or the schema's issues as a tree. */
+  issue: Schema.String,
+  requestId: Schema.optional(Schema.String)
+}) {
+  override get message(): string {
+    const what = this.reason === "InvalidJson" ? "is not JSON" : "does not match the schema"
+    return `The ${this.status} response body ${what}: ${this.issue}`
+  }
+}
+
+const parseJson = (text: string): { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly issue: string } => {
+  try {
+    return { ok: true, value: JSON.parse(text) }
+  } catch (cause) {
+    return { ok: false, issue: cause instanceof Error ? cause.message : String(cause) }
+  }
+}
+
+/**
+ * Reads the body of a response and decodes it as `{ data, meta }` with `data` checked by your
+ * schema. Fails with `DecodeError` (request ID attached) when the body is not JSON or does not
+ * match; a connection lost while reading is the platform's `ResponseError`.
+ *
+ * @example
+ * import { Effect, Schema } from "effect"
+ * import { ApiClient, Envelope } from "@errata/client"
+ *
+ * const Contact = Schema.Struct({ id: Schema.String, email: Schema.String })
+ * const program = Effect.flatMap(ApiClient.ApiClient, (client) =>
+ *   client.get("/contacts/42").pipe(Effect.flatMap(Envelope.decode(Contact)))
+ * )
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decode: {
+  <A, I, R>(
+    data: Schema.Schema<A, I, R>
+  ): (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<Envelope<A>, DecodeError | HttpClientError.ResponseError, R>
+  <A, I, R>(
+    response: HttpClientResponse.HttpClientResponse,
+    data: Schema.Schema<A, I, R>
+  ): Effect.Effect<Envelope<A>, DecodeError | HttpClientError.ResponseError, R>
+} = dual(2, <A, I, R>(
+  response: HttpClientResponse.HttpClientResponse,
+  data: Schema.Schema<A, I, R>
+): Effect.Effect<Envelope<A>, DecodeError | HttpClientError.ResponseError, R> => {
+  const decodeEnvelope = Schema.decodeUnknown(schema(data))
+  return Effect.flatMap(response.text, (text) => {
+    const requestId = response.headers["x-request-id"]
+    const fail = (reason: DecodeError["reason"], issue: string) =>
+      Effect.fail(
+        new DecodeError({ reason, status: response.status, issue, ...(requestId === undefined ? {} : { requestId }) })
+      )
+    const parsed = parseJson(text)
+    if (!parsed.ok) return fail("InvalidJson", parsed.issue)
+    return decodeEnvelope(parsed.value).pipe(
+      Effect.catchTag("ParseError", (error) => fail("SchemaMismatch", ParseResult.TreeFormatter.formatErrorSync(error)))
+    )
+  })
+})
+
+/**
+ * `decode`, keeping only `data`.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeData: {
+  <A, I, R>(
+    data: Schema.Schema<A, I, R>
+  ): (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, DecodeError | HttpClientError.ResponseError, R>
+  <A, I, R>(
+    response: HttpClientResponse.HttpClientResponse,
+    data: Schema.Schema<A, I, R>
+  ): Effect.Effect<A, DecodeError | HttpClientError.ResponseError, R>
+} = dual(2, <A, I, R>(
+  response: HttpClientResponse.HttpClientResponse,
+  data: Schema.Schema<A, I, R>
+): Effect.Effect<A, DecodeError | HttpClientError.ResponseError, R> => Effect.map(decode(response, data), (e) => e.data))
+
+/**
+ * Which page to fetch next. A type alias, not an interface, so it can be passed straight to
+ * `urlParams` (only aliases get the implicit index signature `UrlParams.Input` asks for).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PageRequest = {
+  readonly limit: number
+  readonly offset: number
+}
+
+/**
+ * One page of a list: its items, its pagination and the rest of `meta`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Page<A> {
+  readonly items: ReadonlyArray<A>
+  /** `undefined` when the server sent none; the page is then the only one. */
+  readonly pagination: Pagination | undefined
+  readonly meta: Meta
+}
+
+/**
+ * Options of `pages` and `paginate`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PaginateOptions {
+  /**
+   * Items asked for per page; the API's maximum, so a walk takes as few requests as it can.
+   * @default 100
+   */
+  readonly limit?: number | undefined
+  /**
+   * Where to start.
+   * @default 0
+   */
+  readonly offset?: number | undefined
+}
+
+/**
+ * Walks a list endpoint page by page: `fetch` gets each page's `limit` and `offset` (put them in
+ * the query string), and the stream stops after the page whose `meta.pagination.hasMore` is
+ * false, or that has no pagination or no items (a guard against a server that would say "more"
+ * forever). The next offset is this page's offset plus its item count, so a server that returns
+ * short pages loses nothing.
+ *
+ * @since 0.1.0
+ * @category paging
+ */
+export const pages = <A, I, R, E, R2>(
+  item: Schema.Schema<A, I, R>,
+  fetch: (page: PageRequest) => Effect.Effect<HttpClientResponse.HttpClientResponse, E, R2>,
+  options: PaginateOptions = {}
+): Stream.Stream<Page<A>, E | DecodeError | HttpClientError.ResponseError, R | R2> => {
+  const limit = options.limit ?? 100
+  const list = Schema.Array(item)
+  const start: PageRequest = { limit, offset: options.offset ?? 0 }
+  return Stream.paginateEffect(start, (request) =>
+    fetch(request).pipe(
+      Effect.flatMap(decode(list)),
+      Effect.map(({ data, meta }): readonly [Page<A>, Option.Option<PageRequest>] => {
+        const pagination = meta.pagination
+        const more = pagination !== undefined && pagination.hasMore && data.length > 0
+        return [
+          { items: data, pagination, meta },
+          more ? Option.some({ limit, offset: pagination.offset + data.length }) : Option.none()
+        ]
+      })
+    ))
+}
+
+/**
+ * `pages`, as a stream of the items themselves.
+ *
+ * @example
+ * import { Effect, Schema, Stream } from "effect"
+ * import { ApiClient, Envelope } from "@errata/client"
+ *
+ * const Contact = Schema.Struct({ id: Schema.String, email: Schema.String })
+ *
+ * const everyContact = Effect.flatMap(ApiClient.ApiClient, (client) =>
+ *   Envelope.paginate(Contact, (page) => client.get("/contacts", { urlParams: page })).pipe(Stream.runCollect)
+ * )
+ *
+ * @since 0.1.0
+ * @category paging
+ */
+export const paginate = <A, I, R, E, R2>(
+  item: Schema.Schema<A, I, R>,
+  fetch: (page: PageRequest) => Effect.Effect<HttpClientResponse.HttpClientResponse, E, R2>,
+  options: PaginateOptions = {}
+): Stream.Stream<A, E | DecodeError | HttpClientError.ResponseError, R | R2> =>
+  Stream.mapConcatChunk(pages(item, fetch, options), (page) => Chunk.fromIterable(page.items))
