@@ -25,17 +25,23 @@ export interface Collection<A extends { readonly id: string }, Input, Patch> {
   readonly count: Effect.Effect<number>
 }
 
+/** A change to some fields of a record; an `undefined` field is left as it is. */
+export type Patch<A> = { readonly [K in keyof Omit<A, "id" | "createdAt">]?: A[K] | undefined }
+
+/** What a create takes: every field but the ones the store sets. */
+export type Input<A> = Omit<A, "id" | "createdAt">
+
 /** The store of the reference API. */
 export class Store extends Context.Tag("@errata/demo/Store")<Store, {
-  readonly contacts: Collection<Contact, Omit<Contact, "id" | "createdAt">, Partial<Omit<Contact, "id" | "createdAt">>>
-  readonly businesses: Collection<Business, Omit<Business, "id" | "createdAt">, Partial<Omit<Business, "id" | "createdAt">>>
-  readonly messages: Collection<Message, Omit<Message, "id" | "createdAt">, Partial<Omit<Message, "id" | "createdAt">>>
+  readonly contacts: Collection<Contact, Input<Contact>, Patch<Contact>>
+  readonly businesses: Collection<Business, Input<Business>, Patch<Business>>
+  readonly messages: Collection<Message, Input<Message>, Patch<Message>>
 }>() {
   /** Everything in process memory; state lives as long as the layer. */
   static readonly layerMemory = Layer.sync(Store, () => ({
-    contacts: memoryCollection<Contact, Omit<Contact, "id" | "createdAt">, Partial<Omit<Contact, "id" | "createdAt">>>(),
-    businesses: memoryCollection<Business, Omit<Business, "id" | "createdAt">, Partial<Omit<Business, "id" | "createdAt">>>(),
-    messages: memoryCollection<Message, Omit<Message, "id" | "createdAt">, Partial<Omit<Message, "id" | "createdAt">>>()
+    contacts: memoryCollection<Contact, Input<Contact>, Patch<Contact>>(),
+    businesses: memoryCollection<Business, Input<Business>, Patch<Business>>(),
+    messages: memoryCollection<Message, Input<Message>, Patch<Message>>()
   }))
 }
 
@@ -75,7 +81,8 @@ const memoryCollection = <A extends { readonly id: string; readonly createdAt: s
       Effect.sync(() => {
         const existing = records.get(id)
         if (existing === undefined) return Option.none()
-        const updated: A = { ...existing, ...patch, id: existing.id, createdAt: existing.createdAt }
+        const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined))
+        const updated: A = { ...existing, ...defined, id: existing.id, createdAt: existing.createdAt }
         records.set(id, updated)
         return Option.some(updated)
       }),

@@ -1,0 +1,221 @@
+/**
+ * The reference API's implementation: handlers over the store, bearer-key authentication with
+ * scopes, the fault switch, rate limiting per key and tier, and errata's error middleware. Served
+ * by `@effect/platform-node` on 127.0.0.1, with `/openapi.json` and a Scalar page at `/docs`.
+ */
+import * as RateLimiter from "@effect/experimental/RateLimiter"
+import {
+  HttpApiBuilder,
+  HttpApiScalar,
+  type HttpApp,
+  HttpServer,
+  HttpServerRequest,
+  HttpServerResponse
+} from "@effect/platform"
+import { NodeHttpServer, NodeHttpServerRequest } from "@effect/platform-node"
+import { ApiError } from "@errata/core"
+import { RateLimit, ServerErrors } from "@errata/server"
+import { Effect, Layer, Option, Redacted } from "effect"
+import { createServer } from "node:http"
+import { Admin, Api, Authorization, CurrentKey } from "./Api.js"
+import { type Fault, Faults } from "./Faults.js"
+import { Keys } from "./Keys.js"
+import * as Scopes from "./Scopes.js"
+import { type Collection, Store } from "./Store.js"
+
+/** The tiers of SPEC.md §6, plus `tiny` (2 per minute, burst 2) so the tour can show a real 429. */
+export const tiers: Readonly<Record<string, RateLimit.Tier>> = {
+  ...RateLimit.tiers,
+  enterprise: { perMinute: 1000, burst: 1500 },
+  tiny: { perMinute: 2, burst: 2 },
+  // For load tests: far above what a test sends, so only injected faults fail.
+  unlimited: { perMinute: 6_000_000, burst: 1_000_000 }
+}
+
+const requireScope = (scope: string) =>
+  Effect.flatMap(CurrentKey, (key) =>
+    Scopes.allows(key.scopes, scope)
+      ? Effect.void
+      : Effect.fail(
+        new ApiError.InsufficientPermissions({ message: `This API key lacks the ${scope} scope`, details: { scope } })
+      ))
+
+const notFound = (label: string) => new ApiError.NotFound({ message: `${label} not found` })
+
+/** The five operations of one resource, as handlers. */
+const crud = <A extends { readonly id: string }, Input, Patch>(
+  collection: Collection<A, Input, Patch>,
+  scope: string,
+  label: string
+) => ({
+  create: ({ payload, headers }: { readonly payload: Input; readonly headers: { readonly "idempotency-key"?: string | undefined } }) =>
+    requireScope(`${scope}:write`).pipe(
+      Effect.zipRight(collection.create(payload, headers["idempotency-key"])),
+      Effect.map((data) => ({ data, meta: {} }))
+    ),
+  list: ({ urlParams }: { readonly urlParams: { readonly limit?: number | undefined; readonly offset?: number | undefined } }) =>
+    requireScope(`${scope}:read`).pipe(
+      Effect.zipRight(Effect.suspend(() => {
+        const limit = urlParams.limit ?? 10
+        const offset = urlParams.offset ?? 0
+        return Effect.map(collection.list(limit, offset), (page) => ({
+          data: page.items,
+          meta: { pagination: { limit, offset, hasMore: offset + page.items.length < page.total, total: page.total } }
+        }))
+      }))
+    ),
+  get: ({ path }: { readonly path: { readonly id: string } }) =>
+    requireScope(`${scope}:read`).pipe(
+      Effect.zipRight(collection.get(path.id)),
+      Effect.flatMap(Option.match({ onNone: () => Effect.fail(notFound(label)), onSome: (data) => Effect.succeed({ data, meta: {} }) }))
+    ),
+  update: ({ path, payload }: { readonly path: { readonly id: string }; readonly payload: Patch }) =>
+    requireScope(`${scope}:write`).pipe(
+      Effect.zipRight(collection.update(path.id, payload)),
+      Effect.flatMap(Option.match({ onNone: () => Effect.fail(notFound(label)), onSome: (data) => Effect.succeed({ data, meta: {} }) }))
+    ),
+  remove: ({ path }: { readonly path: { readonly id: string } }) =>
+    requireScope(`${scope}:delete`).pipe(
+      Effect.zipRight(collection.remove(path.id)),
+      Effect.flatMap((removed) => (removed ? Effect.void : Effect.fail(notFound(label))))
+    )
+})
+
+const ContactsLive = HttpApiBuilder.group(Api, "contacts", (handlers) =>
+  Effect.map(Store, (store) => {
+    const ops = crud(store.contacts, "contacts", "Contact")
+    return handlers
+      .handle("create", ops.create)
+      .handle("list", ops.list)
+      .handle("get", ops.get)
+      .handle("update", ops.update)
+      .handle("remove", ops.remove)
+      .handle("search", ({ urlParams }) =>
+        requireScope("contacts:read").pipe(
+          Effect.zipRight(store.contacts.list(100, 0)),
+          Effect.map((page) => {
+            const q = urlParams.q.toLowerCase()
+            const data = page.items.filter((c) => c.name.toLowerCase().includes(q) || c.email.toLowerCase().includes(q))
+            return { data, meta: { pagination: { limit: 100, offset: 0, hasMore: false, total: data.length } } }
+          })
+        ))
+  }))
+
+const BusinessesLive = HttpApiBuilder.group(Api, "businesses", (handlers) =>
+  Effect.map(Store, (store) => {
+    const ops = crud(store.businesses, "businesses", "Business")
+    return handlers.handle("create", ops.create).handle("list", ops.list).handle("get", ops.get).handle("update", ops.update)
+      .handle("remove", ops.remove)
+  }))
+
+const MessagesLive = HttpApiBuilder.group(Api, "messages", (handlers) =>
+  Effect.map(Store, (store) => {
+    const ops = crud(store.messages, "messages", "Message")
+    return handlers.handle("create", ops.create).handle("list", ops.list).handle("get", ops.get).handle("update", ops.update)
+      .handle("remove", ops.remove)
+  }))
+
+const AdminLive = HttpApiBuilder.group(Api, Admin.identifier, (handlers) =>
+  Effect.map(Faults, (faults) =>
+    handlers
+      .handle("armFault", ({ payload }) => requireScope("organization:write").pipe(Effect.zipRight(faults.arm(payload))))
+      .handle("clearFaults", () => requireScope("organization:write").pipe(Effect.zipRight(faults.clear)))))
+
+const AuthorizationLive = Layer.effect(
+  Authorization,
+  Effect.map(Keys, (keys) =>
+    Authorization.of({
+      bearer: (token) =>
+        Effect.flatMap(
+          keys.lookup(Redacted.value(token)),
+          Option.match({
+            onNone: () => Effect.fail(new ApiError.Unauthorized({ message: "API key missing or invalid" })),
+            onSome: Effect.succeed
+          })
+        )
+    }))
+)
+
+const bearerKey = (request: HttpServerRequest.HttpServerRequest): string | undefined =>
+  /^Bearer\s+(\S+)\s*$/i.exec(request.headers["authorization"] ?? "")?.[1]
+
+const badGatewayPage =
+  "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+
+const injected = (fault: Fault, request: HttpServerRequest.HttpServerRequest) => {
+  switch (fault.kind) {
+    case "unavailable":
+      return Effect.succeed(ServerErrors.respond(new ApiError.ServiceUnavailable({ message: "Injected outage" })))
+    case "internal":
+      return Effect.succeed(ServerErrors.respond(new ApiError.InternalError()))
+    case "rateLimited":
+      return Effect.succeed(ServerErrors.respond(
+        new ApiError.RateLimitExceeded({ details: { retryAfter: fault.retryAfterSeconds ?? 1 } })
+      ))
+    case "htmlBadGateway":
+      return Effect.succeed(HttpServerResponse.text(badGatewayPage, { status: 502, contentType: "text/html" }))
+    case "dropConnection":
+      // What a crashed upstream looks like to a client: the socket closes with no response.
+      NodeHttpServerRequest.toIncomingMessage(request).socket.destroy()
+      return Effect.interrupt
+  }
+}
+
+/** Answers the request with an armed fault instead of the handler, when one applies. */
+const withFaults = (faults: Faults["Type"]) => (app: HttpApp.Default): HttpApp.Default =>
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    if (request.url.startsWith("/_admin") || request.url.startsWith("/docs") || request.url.startsWith("/openapi")) {
+      return yield* app
+    }
+    const fault = yield* faults.take(bearerKey(request))
+    return yield* (fault === undefined ? app : injected(fault, request))
+  })
+
+/** Rate limits per API key, with the key's tier; anonymous requests count per address, as `free`. */
+const MiddlewareLive = HttpApiBuilder.middleware(
+  Effect.gen(function*() {
+    const faults = yield* Faults
+    const keys = yield* Keys
+    const limiter = yield* RateLimiter.RateLimiter
+    const limit = RateLimit.middleware({
+      tiers,
+      identify: (request) =>
+        Effect.map(keys.lookup(bearerKey(request) ?? ""), (info) => ({
+          key: RateLimit.clientKey(request),
+          tier: Option.match(info, { onNone: () => "free", onSome: (key) => key.tier })
+        }))
+    })
+    return (app: HttpApp.Default): HttpApp.Default =>
+      ServerErrors.middleware(Effect.provideService(limit(withFaults(faults)(app)), RateLimiter.RateLimiter, limiter))
+  })
+)
+
+/** The API with its handlers and middleware; needs a store, keys, faults and a rate limiter. */
+export const ApiLive = HttpApiBuilder.api(Api).pipe(
+  Layer.provide(
+    Layer.mergeAll(ContactsLive, BusinessesLive, MessagesLive, AdminLive).pipe(Layer.provide(AuthorizationLive))
+  )
+)
+
+/** The services of one server instance with in-process state. */
+export const ServicesLive = Layer.mergeAll(Store.layerMemory, Keys.layer, Faults.layer, RateLimit.layerMemory)
+
+/** The HTTP app with the docs pages and middleware, ready for any `HttpServer`. */
+export const HttpLive = HttpApiBuilder.serve().pipe(
+  Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
+  Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+  Layer.provide(MiddlewareLive),
+  Layer.provide(ApiLive)
+)
+
+/** Serves the API on 127.0.0.1 (port 0 picks a free one). */
+export const serverLayer = (port = 0) =>
+  HttpLive.pipe(
+    HttpServer.withLogAddress,
+    Layer.provideMerge(NodeHttpServer.layer(createServer, { port, host: "127.0.0.1" }))
+  )
+
+/** The port the server is listening on. */
+export const boundPort = Effect.map(HttpServer.HttpServer, (server) =>
+  server.address._tag === "TcpAddress" ? server.address.port : 0)

@@ -1,0 +1,32 @@
+/**
+ * `pnpm --filter @errata/demo serve`: the reference API, kept running, with its keys, the port and
+ * a ready-to-paste curl printed. `PORT` picks the port (default: a free one).
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import { Console, Effect, Layer } from "effect"
+import { issueDemoKeys } from "./Keys.js"
+import { boundPort, serverLayer, ServicesLive } from "./Server.js"
+
+const program = Effect.gen(function*() {
+  const port = yield* boundPort
+  const keys = yield* issueDemoKeys
+  const base = `http://127.0.0.1:${port}`
+  yield* Console.log(
+    [
+      `errata reference API listening on ${base}`,
+      `  OpenAPI: ${base}/openapi.json   docs (Scalar): ${base}/docs`,
+      `  keys: admin ${keys.admin.key}`,
+      `        read-only ${keys.readOnly.key}`,
+      `        throttled ${keys.throttled.key}`,
+      "",
+      "Try:",
+      `  curl -i -H "Authorization: Bearer ${keys.admin.key}" ${base}/contacts/not-a-uuid`,
+      `  curl -i -H "Authorization: Bearer ${keys.admin.key}" -H "Content-Type: application/json" -d '{"name":"Ada","email":"ada@example.com"}' ${base}/contacts`
+    ].join("\n")
+  )
+  return yield* Effect.never
+})
+
+const port = Number(process.env["PORT"] ?? 0)
+
+program.pipe(Effect.provide(serverLayer(Number.isInteger(port) ? port : 0).pipe(Layer.provideMerge(ServicesLive))), NodeRuntime.runMain)
