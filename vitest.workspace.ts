@@ -1,19 +1,18 @@
 import type { TestProjectConfiguration } from "vitest/config"
 import { alias } from "./vitest.shared.js"
 
-const project = (name: string, extra: { readonly include?: ReadonlyArray<string> } = {}) => ({
+const project = (name: string): TestProjectConfiguration => ({
   resolve: { alias },
   test: {
     name,
     root: `./packages/${name}`,
-    include: ["test/**/*.test.ts", ...(extra.include ?? [])],
-    typecheck: { enabled: true, include: ["test/**/*.test-d.ts"], tsconfig: "../../tsconfig.check.json" },
+    include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000
   }
 })
 
-/** One project per package, plus the docs whose samples are compiled and run. */
+/** One project per package, the docs whose samples are compiled and run, and the type tests. */
 export const projects: Array<TestProjectConfiguration> = [
   project("core"),
   project("client"),
@@ -22,5 +21,14 @@ export const projects: Array<TestProjectConfiguration> = [
   {
     resolve: { alias },
     test: { name: "docs", root: "./docs", include: ["**/*.test.ts"], testTimeout: 60_000 }
+  },
+  {
+    // `*.test-d.ts` files: compiled with the whole repo's tsconfig, once; a type error fails the run.
+    test: {
+      name: "types",
+      root: ".",
+      include: [],
+      typecheck: { enabled: true, only: true, include: ["packages/*/test/**/*.test-d.ts"], tsconfig: "./tsconfig.check.json" }
+    }
   }
 ]

@@ -44,14 +44,17 @@ export class Faults extends Context.Tag("@errata/demo/Faults")<Faults, {
         take: (key) =>
           Effect.gen(function*() {
             const list = yield* Ref.get(armed)
-            const match = list.find((a) => a.remaining > 0 && (a.fault.key === undefined || a.fault.key === key))
-            if (match === undefined) return undefined
-            const probability = match.fault.probability ?? 1
-            if (probability < 1 && (yield* Random.next) >= probability) return undefined
-            match.remaining -= 1
-            if (match.remaining === 0) yield* Ref.set(armed, list.filter((a) => a !== match))
-            yield* Ref.update(injected, (n) => n + 1)
-            return match.fault
+            // Each armed fault that applies gets its own roll, so several can share the traffic.
+            for (const entry of list) {
+              if (entry.remaining <= 0 || (entry.fault.key !== undefined && entry.fault.key !== key)) continue
+              const probability = entry.fault.probability ?? 1
+              if (probability < 1 && (yield* Random.next) >= probability) continue
+              entry.remaining -= 1
+              if (entry.remaining === 0) yield* Ref.update(armed, (current) => current.filter((a) => a !== entry))
+              yield* Ref.update(injected, (n) => n + 1)
+              return entry.fault
+            }
+            return undefined
           }),
         injected: Ref.get(injected)
       }

@@ -172,6 +172,21 @@ const withFaults = (faults: Faults["Type"]) => (app: HttpApp.Default): HttpApp.D
     return yield* (fault === undefined ? app : injected(fault, request))
   })
 
+/**
+ * One log line per request, inside errata's middleware so it carries the `requestId` annotation:
+ * the line support finds from the ID a client reports.
+ */
+const logRequests = (app: HttpApp.Default): HttpApp.Default =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+    Effect.onExit(app, (exit) =>
+      Effect.logInfo(`${request.method} ${request.url}`).pipe(
+        Effect.annotateLogs({
+          "http.method": request.method,
+          "http.url": request.url,
+          "http.status": exit._tag === "Success" ? exit.value.status : "failure"
+        })
+      )))
+
 /** Rate limits per API key, with the key's tier; anonymous requests count per address, as `free`. */
 const MiddlewareLive = HttpApiBuilder.middleware(
   Effect.gen(function*() {
@@ -187,7 +202,9 @@ const MiddlewareLive = HttpApiBuilder.middleware(
         }))
     })
     return (app: HttpApp.Default): HttpApp.Default =>
-      ServerErrors.middleware(Effect.provideService(limit(withFaults(faults)(app)), RateLimiter.RateLimiter, limiter))
+      ServerErrors.middleware(
+        logRequests(Effect.provideService(limit(withFaults(faults)(app)), RateLimiter.RateLimiter, limiter))
+      )
   })
 )
 

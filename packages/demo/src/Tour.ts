@@ -4,9 +4,10 @@
  * row of the table `demo` prints.
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { ApiClient } from "@errata/client"
+import { ApiClient, Envelope } from "@errata/client"
 import { ApiError } from "@errata/core"
-import { Clock, Console, Effect } from "effect"
+import { Clock, Console, Effect, Schema } from "effect"
+import { Contact } from "./Domain.js"
 import type { DemoKeys } from "./Keys.js"
 import type { Fault } from "./Faults.js"
 
@@ -58,8 +59,8 @@ export const run = (baseUrl: string, keys: DemoKeys, onRow: (row: Row) => Effect
 
     const created = yield* admin.execute(
       HttpClientRequest.post("/contacts").pipe(HttpClientRequest.bodyUnsafeJson({ name: "Ada Lovelace", email: "ada@example.com" }))
-    ).pipe(Effect.flatMap((response) => response.json))
-    const contactId = (created as { readonly data: { readonly id: string } }).data.id
+    ).pipe(Effect.flatMap(Envelope.decodeData(Contact)))
+    const contactId = created.id
 
     const post = (path: string, body: unknown) => HttpClientRequest.post(path).pipe(HttpClientRequest.bodyUnsafeJson(body))
     const get = (path: string) => HttpClientRequest.get(path)
@@ -131,8 +132,10 @@ export const run = (baseUrl: string, keys: DemoKeys, onRow: (row: Row) => Effect
 
     // The retried create above carried one idempotency key on both attempts: one record, not two.
     sent = 0
-    const search = yield* admin.execute(get("/contacts/search?q=Katherine")).pipe(Effect.flatMap((r) => r.json))
-    const total = (search as { readonly meta: { readonly pagination: { readonly total: number } } }).meta.pagination.total
+    const search = yield* admin.execute(get("/contacts/search?q=Katherine")).pipe(
+      Effect.flatMap(Envelope.decode(Schema.Array(Contact)))
+    )
+    const total = search.meta.pagination?.total ?? search.data.length
     const duplicates: Row = {
       label: "...and the store holds exactly one such record",
       expected: "ok",
