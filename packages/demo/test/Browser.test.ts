@@ -1,0 +1,62 @@
+/**
+ * A person's view of the docs page: headless Chromium (Debian's package) loads `/docs`, and the
+ * page must list the endpoints and their error responses. The screenshot is kept under
+ * packages/demo/test-output/ to look at.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { existsSync, mkdirSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { chromium } from "playwright-core"
+import { runServer } from "./support.js"
+
+const executablePath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((path) => existsSync(path))
+const outputDir = fileURLToPath(new URL("../test-output/", import.meta.url))
+
+describe("the docs page in a browser", () => {
+  if (executablePath === undefined) {
+    // Only where Chromium is missing; .ci/run installs it, so CI always runs this check.
+    it.skip("needs Chromium (apt-get install chromium); not installed here", () => {})
+    return
+  }
+
+  it.live("Chromium renders /docs with the endpoints and the error responses", () =>
+    Effect.gen(function*() {
+      const { running } = yield* runServer
+      const browser = yield* Effect.acquireRelease(
+        Effect.promise(() =>
+          chromium.launch({
+            executablePath,
+            args: [
+              "--headless",
+              "--no-sandbox",
+              "--disable-gpu",
+              "--disable-quic",
+              "--no-first-run",
+              "--disable-background-networking",
+              "--disable-component-update",
+              "--disable-sync"
+            ]
+          })
+        ),
+        (browser) => Effect.promise(() => browser.close())
+      )
+      const page = yield* Effect.promise(() => browser.newPage({ viewport: { width: 1400, height: 1000 } }))
+      yield* Effect.promise(() => page.goto(`${running.baseUrl}/docs`, { waitUntil: "load" }))
+      // Scalar renders client-side; wait until the operations are on the page.
+      yield* Effect.promise(() => page.waitForFunction(() => document.body.innerText.includes("/contacts"), undefined, { timeout: 20_000 }))
+      const overview = yield* Effect.promise(() => page.evaluate(() => document.body.innerText))
+      mkdirSync(outputDir, { recursive: true })
+      yield* Effect.promise(() => page.screenshot({ path: `${outputDir}docs-page.png` }))
+      expect(overview).toContain("errata reference API")
+      for (const path of ["/contacts", "/businesses", "/messages"]) expect(overview).toContain(path)
+
+      // One operation, opened as a reader would: its error responses are listed by status.
+      yield* Effect.promise(() => page.getByText("/contacts/search").first().click())
+      yield* Effect.promise(() => page.waitForFunction(() => document.body.innerText.includes("MISSING_QUERY"), undefined, { timeout: 20_000 }))
+      const operation = yield* Effect.promise(() => page.evaluate(() => document.body.innerText))
+      yield* Effect.promise(() => page.screenshot({ path: `${outputDir}docs-operation.png` }))
+      for (const status of ["400", "401", "403", "404", "429", "500", "503"]) expect(operation).toContain(status)
+      expect(existsSync(`${outputDir}docs-page.png`)).toBe(true)
+    }).pipe(Effect.scoped), 60_000)
+})
