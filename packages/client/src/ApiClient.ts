@@ -26,7 +26,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import type { ApiError } from "@errata/core"
+import { ApiError } from "@errata/core"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
@@ -34,6 +34,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
+import * as LogLevel from "effect/LogLevel"
 import * as Predicate from "effect/Predicate"
 import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
@@ -41,6 +42,7 @@ import type * as Tracer from "effect/Tracer"
 import * as errorBody from "./internal/errorBody.js"
 import * as metadata from "./internal/metadata.js"
 import * as Retry from "./Retry.js"
+import * as RetryBudget from "./RetryBudget.js"
 
 /**
  * Every failure the client can raise: one of the fourteen errata errors for a response that came
@@ -100,13 +102,33 @@ export interface DecodeOptions {
 }
 
 /**
- * Options of `retryTransient`: the retry policy, and whether POST and PATCH carry an
- * `Idempotency-Key`.
+ * The retries of a client: the policy of each request (`Retry.Options`), and the retry budget all
+ * its requests share.
  *
  * @since 0.1.0
  * @category models
  */
-export interface RetryOptions extends Retry.Options {
+export interface RetryPolicy extends Retry.Options {
+  /**
+   * The retry budget of the client, one bucket shared by all its requests and fibers: each
+   * successful answer earns `share` of a retry, each retry spends one, and `minRetriesPerSecond`
+   * are always allowed; when it is empty a transient failure is returned at once, without
+   * retrying. In a full outage the load on the server stays near the requests the program makes
+   * instead of `times + 1` times them. `false` turns it off. Not to be confused with `budget`, the
+   * time one request may take.
+   * @default {} (`RetryBudget.defaults`: share 0.2, minRetriesPerSecond 10, window "10 seconds")
+   */
+  readonly retryBudget?: RetryBudget.Options | false | undefined
+}
+
+/**
+ * Options of `retryTransient`: the retry policy, the retry budget, and whether POST and PATCH
+ * carry an `Idempotency-Key`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RetryOptions extends RetryPolicy {
   /**
    * Give every POST and PATCH an `Idempotency-Key` (one per logical request, the same on each of
    * its retries), so a retried create cannot create twice on a server that honours the key.
@@ -127,10 +149,11 @@ export interface Options extends DecodeOptions {
   /** Sent as `Authorization: Bearer <key>`; a `Redacted` keeps it out of logs. */
   readonly apiKey: string | Redacted.Redacted
   /**
-   * The retry policy of transient failures, or `false` for none.
-   * @default {} (the defaults of `Retry.Options`: 5 retries, 1 s doubling to 60 s, ±20% jitter)
+   * The retry policy of transient failures and the client's retry budget, or `false` for none.
+   * @default {} (5 retries, 1 s doubling to 60 s, ±20% jitter; a retry budget of 20% of the
+   * successes plus 10 retries per second over a 10 s window)
    */
-  readonly retry?: Retry.Options | false | undefined
+  readonly retry?: RetryPolicy | false | undefined
   /**
    * Give every POST and PATCH an `Idempotency-Key`, kept across retries; a key set on the request
    * is left alone.
@@ -239,16 +262,85 @@ const recordOutcome = (span: Tracer.Span, error: unknown, attempt: number): void
 const spanOptions = { kind: "internal", captureStackTrace: false } as const
 
 /**
+ * The retry budget of one client, with the clock it is read by: the `Clock` of the client's first
+ * request, kept so that the 2xx path can stamp its deposit without an Effect of its own.
+ */
+class ClientBudget {
+  // Once per window a refusal is logged as a warning, so an outage shows at the default log level
+  // without a line per request; the rest are debug, like the retries.
+  private warnedAt = Number.NEGATIVE_INFINITY
+
+  constructor(readonly budget: RetryBudget.RetryBudget, readonly clock: Clock.Clock) {}
+
+  /** The success continuation of every attempt: one deposit, then the response as it came. */
+  readonly onSuccess = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<HttpClientResponse.HttpClientResponse> => {
+    this.budget.deposit(this.clock.unsafeCurrentTimeMillis())
+    return Effect.succeed(response)
+  }
+
+  deposit(): void {
+    this.budget.deposit(this.clock.unsafeCurrentTimeMillis())
+  }
+
+  tryWithdraw(): boolean {
+    return this.budget.tryWithdraw(this.clock.unsafeCurrentTimeMillis())
+  }
+
+  refusalLevel(): LogLevel.LogLevel {
+    const now = this.clock.unsafeCurrentTimeMillis()
+    if (now - this.warnedAt < this.budget.options.windowMillis) return LogLevel.Debug
+    this.warnedAt = now
+    return LogLevel.Warning
+  }
+}
+
+const percent = (share: number): string => `${Math.round(share * 1000) / 10}%`
+
+/**
+ * Ends a request whose retry the budget refused: the error as it is, its outcome on the span, and
+ * a log line that says why.
+ */
+const refuse = <E>(
+  span: Tracer.Span,
+  error: E,
+  n: number,
+  code: string,
+  request: HttpClientRequest.HttpClientRequest,
+  client: ClientBudget
+): Effect.Effect<never, E> => {
+  recordOutcome(span, error, n)
+  span.attribute("errata.retry_budget", "exhausted")
+  const { minRetriesPerSecond, share } = client.budget.options
+  return Effect.logWithLevel(
+    client.refusalLevel(),
+    `errata: ${code} on attempt ${n}, not retried: the client's retry budget is exhausted ` +
+      `(retries are held to ${percent(share)} of the successful requests plus ${minRetriesPerSecond}/s)`
+  ).pipe(
+    Effect.annotateLogs({
+      "errata.retry_budget": "exhausted",
+      "errata.code": code,
+      "errata.attempt": n,
+      "http.request_id": requestIdOf(error) ?? "",
+      "http.request.method": request.method,
+      "url.full": request.url
+    }),
+    Effect.zipRight(Effect.fail(error))
+  )
+}
+
+/**
  * Runs one logical request: the first attempt as is, so a request that succeeds pays for nothing
- * but a failure handler; from the first failure on, everything happens in a span
- * `errata.request <METHOD>` that parents the retries' `http.client` spans and ends with the
- * outcome's code, attempt count and request ID.
+ * but a failure handler (and, with a retry budget, one deposit); from the first failure on,
+ * everything happens in a span `errata.request <METHOD>` that parents the retries' `http.client`
+ * spans and ends with the outcome's code, attempt count and request ID.
  */
 const runWithRetries = <E, R>(
   effect: Effect.Effect<HttpClientResponse.HttpClientResponse, E, R>,
   request: HttpClientRequest.HttpClientRequest,
-  options: Retry.Resolved
+  options: Retry.Resolved,
+  budget: ClientBudget | undefined
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, E, R> => {
+  const onSuccess = budget === undefined ? Effect.succeed : budget.onSuccess
   const afterFailure = (
     span: Tracer.Span,
     error: E,
@@ -256,6 +348,8 @@ const runWithRetries = <E, R>(
     startedAt: number | undefined
   ): Effect.Effect<HttpClientResponse.HttpClientResponse, E, R> => {
     if (n > options.times || !Retry.isRetryable(error)) {
+      // A 404 or a 401 is the server doing its job: it earns the budget its share, like a 2xx.
+      if (budget !== undefined && ApiError.isAny(error) && !Retry.isRetryable(error)) budget.deposit()
       recordOutcome(span, error, n)
       return Effect.fail(error)
     }
@@ -266,6 +360,8 @@ const runWithRetries = <E, R>(
         return Effect.fail(error)
       }
       const code = Retry.codeOf(error)
+      // Asked last, so that only a retry that would really be made spends from the budget.
+      if (budget !== undefined && !budget.tryWithdraw()) return refuse(span, error, n, code, request, budget)
       return Effect.logDebug(`errata: ${code} on attempt ${n}, retrying in ${wait}ms`).pipe(
         Effect.annotateLogs({
           "errata.code": code,
@@ -290,14 +386,19 @@ const runWithRetries = <E, R>(
         span.attribute("errata.attempt", n)
         const requestId = response.headers["x-request-id"]
         if (requestId !== undefined) span.attribute("http.request_id", requestId)
-        return Effect.succeed(response)
+        return onSuccess(response)
       },
       onFailure: (error) => afterFailure(span, error, n, startedAt)
     })
+  // `matchEffect` is what `catchAll` is made of: the success continuation that deposits costs no
+  // more than the `succeed` that `catchAll` would put there.
   const first = (startedAt: number | undefined) =>
-    Effect.catchAll(effect, (error) =>
-      Effect.useSpan(`errata.request ${request.method}`, spanOptions, (span) =>
-        Effect.withParentSpan(afterFailure(span, error, 1, startedAt), span)))
+    Effect.matchEffect(effect, {
+      onSuccess,
+      onFailure: (error) =>
+        Effect.useSpan(`errata.request ${request.method}`, spanOptions, (span) =>
+          Effect.withParentSpan(afterFailure(span, error, 1, startedAt), span))
+    })
   return options.budgetMillis === undefined ? first(undefined) : Effect.flatMap(Clock.currentTimeMillis, first)
 }
 
@@ -307,6 +408,12 @@ const runWithRetries = <E, R>(
  * doubling, capped at 60 s, ±20% jitter, at most `times` retries, an optional budget, and a
  * `Retry-After` winning over the computed wait. Apply it after `decodeErrors`, which is what turns
  * responses into failures it can see.
+ *
+ * The client it returns has a retry budget (`retryBudget`, on by default): one `RetryBudget` for
+ * all its requests and fibers, made here, read with the `Clock` of its first request. Each
+ * successful answer deposits 0.2 of a retry, each retry withdraws one, 10 retries per second are
+ * always allowed; a transient failure that finds the budget empty is returned at once, logged
+ * with `errata.retry_budget: "exhausted"` (a warning once per window, debug otherwise).
  *
  * Each retry is logged at debug level with code, attempt, delay and request ID. A request that
  * fails at least once gets a span `errata.request <METHOD>` from its first failure on: it parents
@@ -324,7 +431,7 @@ const runWithRetries = <E, R>(
  * const program = Effect.gen(function*() {
  *   const client = (yield* HttpClient.HttpClient).pipe(
  *     ApiClient.decodeErrors(),
- *     ApiClient.retryTransient({ times: 3, budget: "30 seconds" })
+ *     ApiClient.retryTransient({ times: 3, budget: "30 seconds", retryBudget: { share: 0.1 } })
  *   )
  *   return yield* client.get("https://api.example.com/v1/contacts")
  * })
@@ -340,9 +447,22 @@ export const retryTransient: {
   <E, R>(self: HttpClient.HttpClient.With<E, R>, options?: RetryOptions): HttpClient.HttpClient.With<E, R> => {
     const resolved = Retry.resolve(options)
     const keyed = options?.idempotencyKey === false ? self : withIdempotencyKey(self)
+    const budgetOptions = options?.retryBudget
+    // With no retries there is nothing to budget, and the 2xx path stays as it was.
+    const budget = budgetOptions === false || resolved.times === 0 ? undefined : RetryBudget.make(budgetOptions)
+    let tracked: ClientBudget | undefined
     // `transform` hands over the request after the request maps ran, and an effect that only
-    // sends it: retrying that effect re-sends the same request, idempotency key included.
-    return HttpClient.transform(keyed, (effect, request) => runWithRetries(effect, request, resolved))
+    // sends it: retrying that effect re-sends the same request, idempotency key included. Its
+    // function runs once per request, inside the fiber that executes it.
+    return HttpClient.transform(keyed, (effect, request) => {
+      if (budget === undefined) return runWithRetries(effect, request, resolved, undefined)
+      if (tracked !== undefined) return runWithRetries(effect, request, resolved, tracked)
+      // The first request: the budget takes its clock from the fiber, once.
+      return Effect.clockWith((clock) => {
+        tracked ??= new ClientBudget(budget, clock)
+        return runWithRetries(effect, request, resolved, tracked)
+      })
+    })
   }
 )
 

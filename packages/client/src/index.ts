@@ -23,3 +23,11 @@ export * as Retry from "./Retry.js"
  * @since 0.1.0
  */
 export * as Envelope from "./Envelope.js"
+
+/**
+ * The retry budget: a token bucket shared by a client's requests that holds retries to a share of
+ * the successful traffic plus a minimum rate.
+ *
+ * @since 0.1.0
+ */
+export * as RetryBudget from "./RetryBudget.js"
