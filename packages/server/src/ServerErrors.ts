@@ -1,0 +1,202 @@
+/**
+ * The server side of errata: an `HttpMiddleware` that answers every failure of an HTTP app in the
+ * wire format of SPEC.md, and gives every response an `X-Request-ID`.
+ *
+ * - an errata error (`new ApiError.NotFound({ message: "Contact not found" })`) is written by
+ *   `Wire.encode`: status, `{ error: { code, message, details } }`, `Retry-After` for a 429;
+ * - the platform's own failures are mapped into the catalog: no route → `NOT_FOUND`, a body that is
+ *   not JSON or does not match its schema → `VALIDATION_ERROR`, a bad query → `INVALID_INPUT`, a
+ *   missing query parameter → `MISSING_QUERY`, a path ID that is not a UUID → `INVALID_*_ID`;
+ * - anything else (another failure, a defect, an interrupted handler) is `INTERNAL_ERROR` with the
+ *   catalog's message, and the cause is logged at error level with the request ID.
+ *
+ * @example
+ * import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
+ * import { ApiError } from "@errata/core"
+ * import { ServerErrors } from "@errata/server"
+ * import { Effect } from "effect"
+ *
+ * const app = HttpRouter.empty.pipe(
+ *   HttpRouter.get("/contacts/:id", Effect.fail(new ApiError.NotFound({ message: "Contact not found" }))),
+ *   ServerErrors.middleware
+ * )
+ * const served = HttpServer.serve(app)
+ *
+ * @since 0.1.0
+ */
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import { ApiError, Wire } from "@errata/core"
+import type * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Failure from "./internal/failure.js"
+import * as RequestId from "./internal/requestId.js"
+
+/**
+ * The header the request ID travels in, lower-cased as `@effect/platform` keeps headers.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const REQUEST_ID_HEADER = RequestId.HEADER
+
+/**
+ * The log annotation key the request ID is written under.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const REQUEST_ID_LOG_ANNOTATION = RequestId.LOG_ANNOTATION
+
+/**
+ * The attribute of the server span that holds the request ID.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const REQUEST_ID_SPAN_ATTRIBUTE = RequestId.SPAN_ATTRIBUTE
+
+/**
+ * Whether an incoming `X-Request-ID` may be echoed: 1 to 128 characters of `[A-Za-z0-9._:-]`.
+ * Anything else (CR/LF, control characters, non-ASCII, spaces, longer values) is replaced, so a
+ * client cannot inject headers or log lines through it.
+ *
+ * @example
+ * import { ServerErrors } from "@errata/server"
+ * ServerErrors.isSafeRequestId("req_01HX.3:a-b") // true
+ * ServerErrors.isSafeRequestId("a\r\nSet-Cookie: x=1") // false
+ *
+ * @since 0.1.0
+ * @category request id
+ */
+export const isSafeRequestId: (value: unknown) => value is string = RequestId.isSafe
+
+/**
+ * The default request ID generator: a random UUID (v4).
+ *
+ * @since 0.1.0
+ * @category request id
+ */
+export const generateRequestId: () => string = RequestId.generate
+
+/**
+ * The request ID of the request being handled, once an errata middleware has seen it.
+ *
+ * @example
+ * import { Effect, Option } from "effect"
+ * import { ServerErrors } from "@errata/server"
+ *
+ * const handler = Effect.map(ServerErrors.requestId, Option.getOrElse(() => "none"))
+ *
+ * @since 0.1.0
+ * @category request id
+ */
+export const requestId: Effect.Effect<Option.Option<string>> = Effect.map(RequestId.current, Option.fromNullable)
+
+/**
+ * Writes an errata error as the response SPEC.md describes, for hand-written handlers that return
+ * responses instead of failing. Passed through `middleware`, it also gets the `X-Request-ID`.
+ *
+ * @example
+ * import { ApiError } from "@errata/core"
+ * import { ServerErrors } from "@errata/server"
+ *
+ * const response = ServerErrors.respond(new ApiError.RateLimitExceeded({ details: { retryAfter: 30 } }))
+ * response.status // 429
+ * response.headers["retry-after"] // "30"
+ *
+ * @since 0.1.0
+ * @category responses
+ */
+export const respond = (error: ApiError.ApiError): HttpServerResponse.HttpServerResponse => {
+  const { body, headers, status } = Wire.encode(error)
+  return HttpServerResponse.unsafeJson(body, { status, headers })
+}
+
+// The response of `error` for the request `id`: this request's ID wins over one the error carries
+// (an error received from an upstream API and raised again keeps the upstream's ID).
+const respondTo = (error: ApiError.ApiError, id: string): HttpServerResponse.HttpServerResponse => {
+  const { body, headers, status } = Wire.encode(error)
+  return HttpServerResponse.unsafeJson(body, { status, headers: { ...headers, [RequestId.HEADER]: id } })
+}
+
+/**
+ * Options of `make`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /**
+   * Makes a request ID when the request has no safe one. A value `isSafeRequestId` rejects is
+   * replaced by a random UUID, as it could not be written into the header.
+   *
+   * @default ServerErrors.generateRequestId (a random UUID)
+   */
+  readonly generateRequestId?: (() => string) | undefined
+}
+
+const internalError = new ApiError.InternalError()
+
+const withId = (response: HttpServerResponse.HttpServerResponse, id: string) =>
+  HttpServerResponse.setHeader(response, RequestId.HEADER, id)
+
+const answer = (cause: Cause.Cause<unknown>, id: string) =>
+  Effect.flatMap(Failure.outcomeOf(cause), (outcome) => {
+    switch (outcome._tag) {
+      case "Error": {
+        const response = respondTo(outcome.error, id)
+        return outcome.error.status >= 500
+          ? Effect.as(Effect.logWarning(`Answered with ${outcome.error.code}`, cause), response)
+          : Effect.succeed(response)
+      }
+      case "Response":
+        return Effect.succeed(withId(outcome.response, id))
+      case "Internal":
+        return Effect.as(
+          Effect.logError("Unhandled failure answered with INTERNAL_ERROR", cause),
+          respondTo(internalError, id)
+        )
+    }
+  })
+
+/**
+ * Builds the middleware with options; `middleware` is `make()`.
+ *
+ * @example
+ * import { ServerErrors } from "@errata/server"
+ * let n = 0
+ * const middleware = ServerErrors.make({ generateRequestId: () => `req_${++n}` })
+ *
+ * @since 0.1.0
+ * @category middleware
+ */
+export const make = (options: Options = {}): <E, R>(app: HttpApp.Default<E, R>) => HttpApp.Default<never, R> => {
+  const custom = options.generateRequestId
+  // A generated ID goes into a header as it is: one the header cannot carry falls back to a UUID.
+  const generate = custom === undefined ? RequestId.generate : () => {
+    const id = custom()
+    return RequestId.isSafe(id) ? id : RequestId.generate()
+  }
+  return <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<never, R> =>
+    RequestId.withRequestId(generate, (id) =>
+      Effect.matchCauseEffect(app, {
+        onSuccess: (response) => Effect.succeed(withId(response, id)),
+        onFailure: (cause) => answer(cause, id)
+      }))
+}
+
+/**
+ * The middleware: every response gets an `X-Request-ID`, and every failure its wire response.
+ *
+ * Apply it to the app itself, as the outermost errata middleware: with `HttpRouter`,
+ * `router.pipe(ServerErrors.middleware, HttpServer.serve())`; with `HttpApi`,
+ * `Layer.provide(HttpApiBuilder.middleware(ServerErrors.middleware))`, where it sees the raw
+ * failures before the builder encodes them. Not as the argument of `HttpServer.serve(middleware)`:
+ * the platform has already answered failures by then.
+ *
+ * @since 0.1.0
+ * @category middleware
+ */
+export const middleware: <E, R>(app: HttpApp.Default<E, R>) => HttpApp.Default<never, R> = make()

@@ -1,0 +1,40 @@
+/**
+ * @since 0.1.0
+ */
+
+/**
+ * The middleware that writes every failure in the wire format and gives every response an
+ * `X-Request-ID`, and `respond` for hand-written handlers.
+ *
+ * @since 0.1.0
+ */
+export * as ServerErrors from "./ServerErrors.js"
+
+/**
+ * Adding catalog errors to `HttpApi` endpoints, groups and APIs, with their statuses and wire
+ * schemas in the OpenAPI document.
+ *
+ * @since 0.1.0
+ */
+export * as ApiErrors from "./ApiErrors.js"
+
+/**
+ * Branded UUID schemas for resource IDs whose decode failures become `INVALID_*_ID`.
+ *
+ * @since 0.1.0
+ */
+export * as Ids from "./Ids.js"
+
+/**
+ * Decoding the body, query and path of hand-written routes into catalog errors.
+ *
+ * @since 0.1.0
+ */
+export * as Input from "./Input.js"
+
+/**
+ * Token-bucket rate limiting on `@effect/experimental`'s `RateLimiter`, with the API's tiers.
+ *
+ * @since 0.1.0
+ */
+export * as RateLimit from "./RateLimit.js"

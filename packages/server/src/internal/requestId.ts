@@ -1,0 +1,82 @@
+/**
+ * The request ID one request carries from the first errata middleware that sees it to the
+ * response, the log annotations and the server span. Shared by `ServerErrors` and `RateLimit` so
+ * that either may run first and both agree on the ID.
+ *
+ * @internal
+ */
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import * as HashMap from "effect/HashMap"
+import * as Option from "effect/Option"
+import * as Tracer from "effect/Tracer"
+
+/** @internal */
+export const HEADER = "x-request-id"
+
+/** @internal */
+export const LOG_ANNOTATION = "requestId"
+
+/** @internal */
+export const SPAN_ATTRIBUTE = "http.request.id"
+
+const safe = /^[A-Za-z0-9._:-]{1,128}$/
+
+/** @internal */
+export const isSafe = (value: unknown): value is string => typeof value === "string" && safe.test(value)
+
+// Bound once: `globalThis.crypto` is a getter, and this runs for every request without an ID.
+const randomUUID = globalThis.crypto.randomUUID.bind(globalThis.crypto)
+
+/** @internal */
+export const generate = (): string => randomUUID()
+
+/**
+ * The request ID of the request being handled, read back from the log annotations, which reach
+ * every effect of the request whether tracing is on or not.
+ *
+ * @internal
+ */
+export const current: Effect.Effect<string | undefined> = Effect.map(
+  FiberRef.get(FiberRef.currentLogAnnotations),
+  (annotations) => {
+    const id = Option.getOrUndefined(HashMap.get(annotations, LOG_ANNOTATION))
+    return typeof id === "string" ? id : undefined
+  }
+)
+
+/**
+ * Gives the request its ID once and runs `f` with it.
+ *
+ * A second errata middleware on the same request (`RateLimit` outside `ServerErrors`, say) finds
+ * the ID on the server span, which the platform makes per request; without a span each computes
+ * its own, which only matters when both answer, and only one ever does. Nothing is written on the
+ * request object: a property added to it costs more than the whole middleware, as it makes the
+ * platform's request handling polymorphic.
+ *
+ * The log annotation is set, not scoped (`Effect.locally` also costs more than the rest): a
+ * platform server runs each request in a fiber of its own, and keeping the annotation for the rest
+ * of that fiber is what puts the ID on the access log `HttpMiddleware.logger` writes after the app.
+ *
+ * @internal
+ */
+export const withRequestId = <A, E, R>(
+  generateId: () => string,
+  f: (id: string) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R | HttpServerRequest.HttpServerRequest> =>
+  Effect.withFiberRuntime((fiber) => {
+    const context = fiber.currentContext
+    const parent = Context.getOption(context, Tracer.ParentSpan)
+    const span = parent._tag === "Some" && parent.value._tag === "Span" ? parent.value : undefined
+    const known = span?.attributes.get(SPAN_ATTRIBUTE)
+    if (typeof known === "string") return f(known)
+    const incoming = Context.unsafeGet(context, HttpServerRequest.HttpServerRequest).headers[HEADER]
+    const id = isSafe(incoming) ? incoming : generateId()
+    span?.attribute(SPAN_ATTRIBUTE, id)
+    return Effect.zipRight(
+      FiberRef.update(FiberRef.currentLogAnnotations, HashMap.set<string, unknown>(LOG_ANNOTATION, id)),
+      f(id)
+    )
+  })

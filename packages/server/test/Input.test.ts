@@ -1,0 +1,167 @@
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { describe, expect, it, layer } from "@effect/vitest"
+import { ApiError } from "@errata/core"
+import { Ids, Input, ServerErrors } from "@errata/server"
+import { Effect, Schema } from "effect"
+import { at } from "./support/Json.js"
+import { send, serveApp } from "./support/Serve.js"
+
+const NewContact = Schema.Struct({
+  email: Schema.String.pipe(Schema.pattern(/@/)),
+  addresses: Schema.Array(Schema.Struct({ zip: Schema.String.pipe(Schema.minLength(5)) }))
+})
+const ListQuery = Schema.Struct({
+  q: Schema.String,
+  limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100))),
+  tag: Schema.optional(Schema.Array(Schema.String))
+})
+
+const echo = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(effect, (value) => HttpServerResponse.json(value).pipe(Effect.orDie))
+
+const app = HttpRouter.empty.pipe(
+  HttpRouter.post("/contacts", echo(Input.body(NewContact))),
+  HttpRouter.get("/contacts", echo(Input.query(ListQuery))),
+  HttpRouter.get("/contacts/:contactId", echo(Input.path(Schema.Struct({ contactId: Ids.ContactId })))),
+  HttpRouter.get("/messages/:messageId", echo(Input.path(Schema.Struct({ messageId: Ids.MessageId })))),
+  HttpRouter.get("/businesses/:businessId", echo(Input.path(Schema.Struct({ businessId: Ids.BusinessId })))),
+  HttpRouter.get("/pages/:n", echo(Input.path(Schema.Struct({ n: Schema.NumberFromString })))),
+  ServerErrors.middleware
+)
+
+const ID = "550e8400-e29b-41d4-a716-446655440000"
+const post = (body: string): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body })
+
+layer(serveApp(app))("Input in hand-written routes", (it) => {
+  describe("body", () => {
+    it.effect("invalid JSON is VALIDATION_ERROR about the whole body", () =>
+      Effect.gen(function*() {
+        const res = yield* send("/contacts", post("{nope"))
+        expect(res.status).toBe(400)
+        expect(res.json).toStrictEqual({
+          error: {
+            code: "VALIDATION_ERROR",
+            message: "Request body is not valid JSON",
+            details: { issues: [{ path: [], message: "Expected a JSON document" }] }
+          }
+        })
+      }))
+
+    it.effect("a mismatch lists every failing field with its path", () =>
+      Effect.gen(function*() {
+        const res = yield* send("/contacts", post(JSON.stringify({ email: "x", addresses: [{ zip: "1" }] })))
+        expect(res.status).toBe(400)
+        expect(res.json).toStrictEqual({
+          error: {
+            code: "VALIDATION_ERROR",
+            message: "Request body failed validation",
+            details: {
+              issues: [
+                { path: ["email"], message: "Expected a string matching the pattern @, actual \"x\"" },
+                { path: ["addresses", 0, "zip"], message: "Expected a string at least 5 character(s) long, actual \"1\"" }
+              ]
+            }
+          }
+        })
+      }))
+
+    it.effect("a huge invalid array gives a bounded list of issues with bounded messages", () =>
+      Effect.gen(function*() {
+        const addresses = Array.from({ length: 500 }, () => ({ zip: "x".repeat(2000).slice(0, 4) }))
+        const res = yield* send("/contacts", post(JSON.stringify({ email: "y".repeat(5000), addresses })))
+        const issues = at(res.json, "error", "details", "issues")
+        expect(Array.isArray(issues) && issues.length).toBe(50)
+        for (const issue of Array.isArray(issues) ? issues : []) {
+          expect(String(at(issue, "message")).length).toBeLessThanOrEqual(256)
+        }
+      }))
+
+    it.effect("a valid body is decoded", () =>
+      Effect.gen(function*() {
+        const body = { email: "a@b", addresses: [{ zip: "10115" }] }
+        const res = yield* send("/contacts", post(JSON.stringify(body)))
+        expect(res.status).toBe(200)
+        expect(res.json).toStrictEqual(body)
+      }))
+  })
+
+  describe("query", () => {
+    it.effect("a missing parameter is MISSING_QUERY with details.parameter", () =>
+      Effect.gen(function*() {
+        const res = yield* send("/contacts?limit=3")
+        expect(res.json).toStrictEqual({
+          error: { code: "MISSING_QUERY", message: "Query parameter \"q\" is required", details: { parameter: "q" } }
+        })
+      }))
+
+    it.effect("a bad value is INVALID_INPUT rooted at the parameter", () =>
+      Effect.gen(function*() {
+        const res = yield* send("/contacts?q=a&limit=0")
+        expect(res.status).toBe(400)
+        expect(res.json).toStrictEqual({
+          error: {
+            code: "INVALID_INPUT",
+            message: "Query parameters or other input invalid",
+            details: { issues: [{ path: ["limit"], message: "Expected a number between 1 and 100, actual 0" }] }
+          }
+        })
+      }))
+
+    it.effect("a single value for an array parameter is accepted, as HttpApi does", () =>
+      Effect.gen(function*() {
+        const res = yield* send("/contacts?q=a&tag=vip")
+        expect(res.json).toStrictEqual({ q: "a", tag: ["vip"] })
+      }))
+  })
+
+  describe("path", () => {
+    const cases = [
+      ["/contacts/nope", "INVALID_CONTACT_ID", "Contact ID is not a valid ID"],
+      ["/messages/nope", "INVALID_MESSAGE_ID", "Message ID is not a valid ID"],
+      ["/businesses/nope", "INVALID_BUSINESS_ID", "Business ID is not a valid ID"]
+    ] as const
+    for (const [path, code, message] of cases) {
+      it.effect(`${path} → ${code}`, () =>
+        Effect.gen(function*() {
+          const res = yield* send(path)
+          expect(res.status).toBe(400)
+          expect(res.json).toStrictEqual({ error: { code, message, details: { value: "nope" } } })
+        }))
+    }
+
+    it.effect("a valid ID is decoded; another path parameter fails with INVALID_INPUT", () =>
+      Effect.gen(function*() {
+        expect((yield* send(`/contacts/${ID}`)).json).toStrictEqual({ contactId: ID })
+        expect((yield* send("/pages/two")).json).toStrictEqual({
+          error: {
+            code: "INVALID_INPUT",
+            message: "Query parameters or other input invalid",
+            details: { issues: [{ path: ["n"], message: "Unable to decode \"two\" into a number" }] }
+          }
+        })
+      }))
+  })
+})
+
+describe("Input.body in process", () => {
+  it.effect("a body that cannot be read (a broken stream, a body over the size limit) is VALIDATION_ERROR", () =>
+    Effect.gen(function*() {
+      // Node's Request wants `duplex` for a stream body; the DOM typings do not know it yet.
+      const init = {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: new ReadableStream({ start: (controller) => controller.error(new Error("connection reset")) }),
+        duplex: "half"
+      }
+      const broken = new Request("http://localhost/contacts", init)
+      const error = yield* Effect.flip(
+        Input.body(Schema.Unknown).pipe(Effect.provideService(HttpServerRequest.HttpServerRequest, HttpServerRequest.fromWeb(broken)))
+      )
+      expect(error).toStrictEqual(
+        new ApiError.ValidationError({
+          message: "Request body could not be read",
+          details: { issues: [{ path: [], message: "The body could not be read" }] }
+        })
+      )
+    }))
+})
