@@ -44,7 +44,9 @@ describe("load with faults", () => {
       const client = ApiClient.fromHttpClient(counting, {
         baseUrl: running.baseUrl,
         apiKey: key,
-        retry: { times: 5, base: "5 millis", maxDelay: "100 millis" }
+        // The retry budget is off here: it is meant to cap retries in an outage (tested with the
+        // client), and 20% faults on purpose would spend it; this test is about exactly-once.
+        retry: { times: 5, base: "5 millis", maxDelay: "100 millis", retryBudget: false }
       })
 
       let creates = 0
@@ -86,9 +88,8 @@ describe("load with faults", () => {
       expect(succeeded + typedFailures.length).toBe(total)
       expect(latencies.length).toBe(total)
       for (const tag of typedFailures) expect(["ServiceUnavailable", "InternalError", "UnexpectedResponse", "RequestError"]).toContain(tag)
-      // Retries recover almost everything; what they do not (the client's retry budget caps retries
-      // to a share of the traffic) ends as a typed error, which is what a caller can handle.
-      expect(succeeded).toBeGreaterThanOrEqual(total * 0.98)
+      // A logical request fails only if six attempts in a row do (0.2^6 ≈ 6e-5 of them).
+      expect(succeeded).toBeGreaterThanOrEqual(total - 10)
 
       // No create ran twice: retried creates carried one idempotency key, so the store holds exactly
       // the creates that succeeded.
