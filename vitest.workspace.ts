@@ -24,6 +24,7 @@ export const projects: Array<TestProjectConfiguration> = [
   },
   {
     // `*.test-d.ts` files: compiled with the whole repo's tsconfig, once; a type error fails the run.
+    resolve: { alias },
     test: {
       name: "types",
       root: ".",
