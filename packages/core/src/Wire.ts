@@ -88,15 +88,17 @@ export interface Encoded {
  * @since 0.1.0
  * @category headers
  */
-export const header = (headers: HeadersInput, name: string): string | undefined => {
+export const header = (headers: HeadersInput, name: string): string | undefined =>
+  headerLower(headers, name.toLowerCase())
+
+const headerLower = (headers: HeadersInput, lower: string): string | undefined => {
   const record: unknown = headers
   if (!Predicate.isRecord(record)) return undefined
   const get = record["get"]
   if (typeof get === "function") {
-    const value: unknown = get.call(headers, name)
+    const value: unknown = get.call(headers, lower)
     return typeof value === "string" ? value : undefined
   }
-  const lower = name.toLowerCase()
   // Node and @effect/platform already lower-case header names: try the direct hit first.
   const direct = record[lower]
   if (typeof direct === "string") return direct
@@ -183,7 +185,7 @@ const errorObjectOf = (value: unknown): Readonly<Record<string, unknown>> | unde
 const withRetryAfterHeader = (details: unknown, input: ResponseInput): unknown => {
   if (ApiError.retryAfterOf(details) !== undefined) return details
   if (details !== undefined && !Predicate.isRecord(details)) return details
-  const wait = RetryAfter.parse(header(input.headers, "retry-after"), input.now ?? Date.now())
+  const wait = RetryAfter.parse(headerLower(input.headers, "retry-after"), input.now ?? Date.now())
   if (wait === undefined) return details
   return { ...details, retryAfter: RetryAfter.toSeconds(wait) }
 }
@@ -213,7 +215,7 @@ const withRetryAfterHeader = (details: unknown, input: ResponseInput): unknown =
  * @category decoding
  */
 export const decode = (input: ResponseInput): ApiError.Any => {
-  const requestId = header(input.headers, "x-request-id")
+  const requestId = headerLower(input.headers, "x-request-id")
   const parsed = parseBody(input.body)
   if (parsed._tag === "Json") {
     const object = errorObjectOf(parsed.value)
@@ -239,7 +241,7 @@ export const decode = (input: ResponseInput): ApiError.Any => {
       return instantiate(ApiError.UnknownApiError, { ...props, _tag: "UnknownApiError" })
     }
   }
-  const contentType = header(input.headers, "content-type")
+  const contentType = headerLower(input.headers, "content-type")
   const props: Record<string, unknown> = {
     reason: parsed._tag === "Empty" ? "EmptyBody" : parsed._tag === "Invalid" ? "InvalidJson" : "NotWireFormat",
     status: input.status,

@@ -10,17 +10,20 @@
  * two equal.
  */
 
+// A writable view of V8's `Error.stackTraceLimit`, which Node's types declare as a number only.
+const errorLimit: { stackTraceLimit: number | undefined } = Error
+
 const bare = (ErrorClass: abstract new(...args: ReadonlyArray<never>) => unknown, message: unknown) => {
-  const limit = Error.stackTraceLimit
+  const limit = errorLimit.stackTraceLimit
   // V8 skips stack capture entirely (not just its frames) while the limit is not a number: about
   // half the cost of `Error.stackTraceLimit = 0`. `stack` is then `undefined`, which Effect's
   // Cause rendering handles. The limit is restored before anything else can run.
-  Reflect.set(Error, "stackTraceLimit", undefined)
+  errorLimit.stackTraceLimit = undefined
   try {
     const self: Record<string, unknown> = Reflect.construct(Error, typeof message === "string" ? [message] : [], ErrorClass)
     return self
   } finally {
-    Error.stackTraceLimit = limit
+    errorLimit.stackTraceLimit = limit
   }
 }
 
