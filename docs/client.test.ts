@@ -6,11 +6,12 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { ApiError, Wire } from "@errata/core"
-import { Chunk, Effect, Fiber, TestClock } from "effect"
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import { Chunk, Effect } from "effect"
+import type { IncomingMessage, ServerResponse } from "node:http"
 import * as Combinators from "./examples/client-combinators.js"
 import * as Paging from "./examples/client-paging.js"
 import * as Program from "./examples/client-program.js"
+import { listen, withVirtualTime } from "./support.js"
 
 const apiKey = "sk_live_docs"
 const ada = "550e8400-e29b-41d4-a716-446655440000"
@@ -37,11 +38,11 @@ const sendJson = (response: ServerResponse, status: number, body: unknown, reque
 }
 
 /** A small API: contacts by ID, a paged list, a create that fails once, and a few failure modes. */
-const api = Effect.acquireRelease(
-  Effect.async<Api & { readonly close: () => void }>((resume) => {
-    const seen: Api["seen"] = []
-    const hits = new Map<string, number>()
-    const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+const api = Effect.suspend(() => {
+  const seen: Api["seen"] = []
+  const hits = new Map<string, number>()
+  return Effect.map(
+    listen((request: IncomingMessage, response: ServerResponse) => {
       request.resume()
       const url = new URL(request.url ?? "/", "http://localhost")
       const key = request.headers["idempotency-key"]
@@ -78,36 +79,10 @@ const api = Effect.acquireRelease(
       if (id === flaky) return sendJson(response, 200, { data: { id, name: "Flo", email: "flo@example.com" }, meta: {} }, requestId)
       if (id === down) return sendError(response, new ApiError.ServiceUnavailable(), requestId)
       return sendError(response, new ApiError.NotFound({ message: "Contact not found" }), requestId)
-    })
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      resume(Effect.succeed({
-        url: `http://127.0.0.1:${port}`,
-        seen,
-        close: () => {
-          server.closeAllConnections()
-          server.close()
-        }
-      }))
-    })
-  }),
-  (server) => Effect.sync(() => server.close())
-)
-
-/** Runs an effect to its end, moving the TestClock on each time it waits for a retry. */
-const withVirtualTime = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.fork(effect)
-    for (;;) {
-      const done = yield* Fiber.poll(fiber)
-      if (done._tag === "Some") return yield* Fiber.join(fiber)
-      const now = yield* TestClock.currentTimeMillis
-      const next = Chunk.toReadonlyArray(yield* TestClock.sleeps()).filter((at) => at > now).sort((a, b) => a - b)[0]
-      if (next !== undefined) yield* TestClock.adjust(next - now)
-      else yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 2)))
-    }
-  })
+    }),
+    (url): Api => ({ url, seen })
+  )
+})
 
 describe("client docs examples", () => {
   it.scoped("the complete program: a contact, each code caught, a category at once, retries", () =>

@@ -7,9 +7,9 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { ApiClient } from "@errata/client"
 import { ApiError, Wire } from "@errata/core"
-import { Chunk, Effect, Fiber, Layer, TestClock } from "effect"
-import { createServer } from "node:http"
+import { Effect, Layer } from "effect"
 import * as Budget from "./examples/scaling-retry-budget.js"
+import { listen, withVirtualTime } from "./support.js"
 
 interface Switchable {
   readonly url: string
@@ -17,12 +17,12 @@ interface Switchable {
   readonly setHealthy: (healthy: boolean) => void
 }
 
-const server = Effect.acquireRelease(
-  Effect.async<Switchable & { readonly close: () => void }>((resume) => {
-    let received = 0
-    let healthy = false
-    const unavailable = JSON.stringify(Wire.encode(new ApiError.ServiceUnavailable()).body)
-    const http = createServer((request, response) => {
+const server = Effect.suspend(() => {
+  let received = 0
+  let healthy = false
+  const unavailable = JSON.stringify(Wire.encode(new ApiError.ServiceUnavailable()).body)
+  return Effect.map(
+    listen((request, response) => {
       received++
       request.resume()
       if (healthy) {
@@ -31,39 +31,16 @@ const server = Effect.acquireRelease(
       }
       response.writeHead(503, { "content-type": "application/json" })
       response.end(unavailable)
+    }),
+    (url): Switchable => ({
+      url,
+      count: () => received,
+      setHealthy: (value) => {
+        healthy = value
+      }
     })
-    http.listen(0, "127.0.0.1", () => {
-      const address = http.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      resume(Effect.succeed({
-        url: `http://127.0.0.1:${port}`,
-        count: () => received,
-        setHealthy: (value) => {
-          healthy = value
-        },
-        close: () => {
-          http.closeAllConnections()
-          http.close()
-        }
-      }))
-    })
-  }),
-  (s) => Effect.sync(() => s.close())
-)
-
-/** Runs an effect to its end, moving the TestClock on each time it waits for a retry. */
-const withVirtualTime = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.fork(effect)
-    for (;;) {
-      const done = yield* Fiber.poll(fiber)
-      if (done._tag === "Some") return yield* Fiber.join(fiber)
-      const now = yield* TestClock.currentTimeMillis
-      const next = Chunk.toReadonlyArray(yield* TestClock.sleeps()).filter((at) => at > now).sort((a, b) => a - b)[0]
-      if (next !== undefined) yield* TestClock.adjust(next - now)
-      else yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 2)))
-    }
-  })
+  )
+})
 
 describe("scaling docs examples", () => {
   it.scoped("retry budget: in an outage 100 lookups cost the server 120 requests, not 600; then all recover", () =>
