@@ -26,39 +26,24 @@ describe("exhaustive matching", () => {
   })
 
   it("catchTags over all twelve leaves never; with one left out, that one remains", () => {
-    const all = call.pipe(
-      Effect.catchTags({
-        Unauthorized: () => Effect.succeed(""),
-        InsufficientPermissions: () => Effect.succeed(""),
-        ValidationError: () => Effect.succeed(""),
-        InvalidInput: () => Effect.succeed(""),
-        MissingQuery: () => Effect.succeed(""),
-        NotFound: () => Effect.succeed(""),
-        InvalidMessageId: () => Effect.succeed(""),
-        InvalidContactId: () => Effect.succeed(""),
-        InvalidBusinessId: () => Effect.succeed(""),
-        RateLimitExceeded: () => Effect.succeed(""),
-        InternalError: () => Effect.succeed(""),
-        ServiceUnavailable: () => Effect.succeed("")
-      })
-    )
+    const recover = () => Effect.succeed("")
+    const allButServiceUnavailable = {
+      Unauthorized: recover,
+      InsufficientPermissions: recover,
+      ValidationError: recover,
+      InvalidInput: recover,
+      MissingQuery: recover,
+      NotFound: recover,
+      InvalidMessageId: recover,
+      InvalidContactId: recover,
+      InvalidBusinessId: recover,
+      RateLimitExceeded: recover,
+      InternalError: recover
+    }
+    const all = call.pipe(Effect.catchTags({ ...allButServiceUnavailable, ServiceUnavailable: recover }))
     expectTypeOf(all).toEqualTypeOf<Effect.Effect<string, never>>()
 
-    const missing = call.pipe(
-      Effect.catchTags({
-        Unauthorized: () => Effect.succeed(""),
-        InsufficientPermissions: () => Effect.succeed(""),
-        ValidationError: () => Effect.succeed(""),
-        InvalidInput: () => Effect.succeed(""),
-        MissingQuery: () => Effect.succeed(""),
-        NotFound: () => Effect.succeed(""),
-        InvalidMessageId: () => Effect.succeed(""),
-        InvalidContactId: () => Effect.succeed(""),
-        InvalidBusinessId: () => Effect.succeed(""),
-        RateLimitExceeded: () => Effect.succeed(""),
-        InternalError: () => Effect.succeed("")
-      })
-    )
+    const missing = call.pipe(Effect.catchTags(allButServiceUnavailable))
     // The left-out tag is still in the error channel, so requiring `never` fails to compile.
     // @ts-expect-error: ServiceUnavailable remains
     expectTypeOf(missing).toEqualTypeOf<Effect.Effect<string, never>>()
