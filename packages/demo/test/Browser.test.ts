@@ -43,8 +43,14 @@ describe("the docs page in a browser", () => {
       )
       const page = yield* Effect.promise(() => browser.newPage({ viewport: { width: 1400, height: 1000 } }))
       yield* Effect.promise(() => page.goto(`${running.baseUrl}/docs`, { waitUntil: "load" }))
-      // Scalar renders client-side; wait until the operations are on the page.
-      yield* Effect.promise(() => page.waitForFunction(() => document.body.innerText.includes("/contacts"), undefined, { timeout: 20_000 }))
+      // Scalar renders client-side, the sidebar first: wait until the title and operations are there.
+      yield* Effect.promise(() =>
+        page.waitForFunction(
+          () => document.body.innerText.includes("errata reference API") && document.body.innerText.includes("/messages"),
+          undefined,
+          { timeout: 20_000 }
+        )
+      )
       const overview = yield* Effect.promise(() => page.evaluate(() => document.body.innerText))
       mkdirSync(outputDir, { recursive: true })
       yield* Effect.promise(() => page.screenshot({ path: `${outputDir}docs-page.png` }))
