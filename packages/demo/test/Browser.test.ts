@@ -59,10 +59,17 @@ describe("the docs page in a browser", () => {
 
       // One operation, opened as a reader would: its error responses are listed by status.
       yield* Effect.promise(() => page.getByText("/contacts/search").first().click())
-      yield* Effect.promise(() => page.waitForFunction(() => document.body.innerText.includes("MISSING_QUERY"), undefined, { timeout: 20_000 }))
+      const statuses = ["400", "401", "403", "404", "429", "500", "503"]
+      yield* Effect.promise(() =>
+        page.waitForFunction(
+          (expected) => document.body.innerText.includes("MISSING_QUERY") && expected.every((s) => document.body.innerText.includes(s)),
+          statuses,
+          { timeout: 20_000 }
+        )
+      )
       const operation = yield* Effect.promise(() => page.evaluate(() => document.body.innerText))
       yield* Effect.promise(() => page.screenshot({ path: `${outputDir}docs-operation.png` }))
-      for (const status of ["400", "401", "403", "404", "429", "500", "503"]) expect(operation).toContain(status)
+      for (const status of statuses) expect(operation).toContain(status)
       expect(existsSync(`${outputDir}docs-page.png`)).toBe(true)
     }).pipe(Effect.scoped), 60_000)
 })
