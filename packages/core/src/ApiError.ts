@@ -87,17 +87,17 @@ const fieldsFor = <C extends Catalog.Code>(code: C) => ({
   requestId: Schema.optional(Schema.String)
 })
 
+// The Schema.TaggedError base of a catalog code: its tag and fields come from the catalog row.
+const CatalogError = <C extends Catalog.Code>(code: C) => <Self>() =>
+  Schema.TaggedError<Self>()(Catalog.entries[code].tag, fieldsFor(code))
+
 const withFacts = <C extends Catalog.Code>(prototype: object, code: C): void => {
   const entry = Catalog.entries[code]
   // Plain values on the prototype: they cost nothing per instance and stay out of equality and JSON.
-  Object.defineProperties(prototype, {
-    [TypeId]: { value: TypeId },
-    toJSON: { value: jsonOf },
-    code: { value: entry.code },
-    status: { value: entry.status },
-    category: { value: entry.category },
-    transient: { value: entry.transient }
-  })
+  Object.defineProperties(prototype, { [TypeId]: { value: TypeId }, toJSON: { value: jsonOf } })
+  for (const fact of ["code", "status", "category", "transient"] as const) {
+    Object.defineProperty(prototype, fact, { value: entry[fact] })
+  }
 }
 
 const detailsField = (details: unknown, key: string): unknown =>
@@ -129,10 +129,7 @@ export const retryAfterOf = (details: unknown): Duration.Duration | undefined =>
  * @since 0.1.0
  * @category errors
  */
-export class Unauthorized extends Schema.TaggedError<Unauthorized>()(
-  Catalog.entries.UNAUTHORIZED.tag,
-  fieldsFor("UNAUTHORIZED")
-) {}
+export class Unauthorized extends CatalogError("UNAUTHORIZED")<Unauthorized>() {}
 /** @since 0.1.0 */
 export interface Unauthorized extends CatalogFacts<"UNAUTHORIZED"> {}
 withFacts(Unauthorized.prototype, "UNAUTHORIZED")
@@ -144,10 +141,7 @@ withFacts(Unauthorized.prototype, "UNAUTHORIZED")
  * @since 0.1.0
  * @category errors
  */
-export class InsufficientPermissions extends Schema.TaggedError<InsufficientPermissions>()(
-  Catalog.entries.INSUFFICIENT_PERMISSIONS.tag,
-  fieldsFor("INSUFFICIENT_PERMISSIONS")
-) {
+export class InsufficientPermissions extends CatalogError("INSUFFICIENT_PERMISSIONS")<InsufficientPermissions>() {
   /** The scope that was needed (`details.scope`), e.g. `"contacts:write"`. */
   get scope(): string | undefined {
     return stringField(this.details, "scope")
@@ -168,10 +162,7 @@ withFacts(InsufficientPermissions.prototype, "INSUFFICIENT_PERMISSIONS")
  * @since 0.1.0
  * @category errors
  */
-export class ValidationError extends Schema.TaggedError<ValidationError>()(
-  Catalog.entries.VALIDATION_ERROR.tag,
-  fieldsFor("VALIDATION_ERROR")
-) {
+export class ValidationError extends CatalogError("VALIDATION_ERROR")<ValidationError>() {
   /** One entry per failing field (`details.issues`); empty when the body used another shape. */
   get issues(): ReadonlyArray<Issue> {
     return issuesOf(this.details)
@@ -188,10 +179,7 @@ withFacts(ValidationError.prototype, "VALIDATION_ERROR")
  * @since 0.1.0
  * @category errors
  */
-export class InvalidInput extends Schema.TaggedError<InvalidInput>()(
-  Catalog.entries.INVALID_INPUT.tag,
-  fieldsFor("INVALID_INPUT")
-) {
+export class InvalidInput extends CatalogError("INVALID_INPUT")<InvalidInput>() {
   /** One entry per failing input (`details.issues`); empty when the body used another shape. */
   get issues(): ReadonlyArray<Issue> {
     return issuesOf(this.details)
@@ -207,10 +195,7 @@ withFacts(InvalidInput.prototype, "INVALID_INPUT")
  * @since 0.1.0
  * @category errors
  */
-export class MissingQuery extends Schema.TaggedError<MissingQuery>()(
-  Catalog.entries.MISSING_QUERY.tag,
-  fieldsFor("MISSING_QUERY")
-) {
+export class MissingQuery extends CatalogError("MISSING_QUERY")<MissingQuery>() {
   /** The missing parameter (`details.parameter`). */
   get parameter(): string | undefined {
     return stringField(this.details, "parameter")
@@ -230,7 +215,7 @@ withFacts(MissingQuery.prototype, "MISSING_QUERY")
  * @since 0.1.0
  * @category errors
  */
-export class NotFound extends Schema.TaggedError<NotFound>()(Catalog.entries.NOT_FOUND.tag, fieldsFor("NOT_FOUND")) {}
+export class NotFound extends CatalogError("NOT_FOUND")<NotFound>() {}
 /** @since 0.1.0 */
 export interface NotFound extends CatalogFacts<"NOT_FOUND"> {}
 withFacts(NotFound.prototype, "NOT_FOUND")
@@ -241,10 +226,7 @@ withFacts(NotFound.prototype, "NOT_FOUND")
  * @since 0.1.0
  * @category errors
  */
-export class InvalidMessageId extends Schema.TaggedError<InvalidMessageId>()(
-  Catalog.entries.INVALID_MESSAGE_ID.tag,
-  fieldsFor("INVALID_MESSAGE_ID")
-) {
+export class InvalidMessageId extends CatalogError("INVALID_MESSAGE_ID")<InvalidMessageId>() {
   /** The offending value (`details.value`), cut to a safe length by the server. */
   get value(): string | undefined {
     return stringField(this.details, "value")
@@ -260,10 +242,7 @@ withFacts(InvalidMessageId.prototype, "INVALID_MESSAGE_ID")
  * @since 0.1.0
  * @category errors
  */
-export class InvalidContactId extends Schema.TaggedError<InvalidContactId>()(
-  Catalog.entries.INVALID_CONTACT_ID.tag,
-  fieldsFor("INVALID_CONTACT_ID")
-) {
+export class InvalidContactId extends CatalogError("INVALID_CONTACT_ID")<InvalidContactId>() {
   /** The offending value (`details.value`), cut to a safe length by the server. */
   get value(): string | undefined {
     return stringField(this.details, "value")
@@ -279,10 +258,7 @@ withFacts(InvalidContactId.prototype, "INVALID_CONTACT_ID")
  * @since 0.1.0
  * @category errors
  */
-export class InvalidBusinessId extends Schema.TaggedError<InvalidBusinessId>()(
-  Catalog.entries.INVALID_BUSINESS_ID.tag,
-  fieldsFor("INVALID_BUSINESS_ID")
-) {
+export class InvalidBusinessId extends CatalogError("INVALID_BUSINESS_ID")<InvalidBusinessId>() {
   /** The offending value (`details.value`), cut to a safe length by the server. */
   get value(): string | undefined {
     return stringField(this.details, "value")
@@ -303,10 +279,7 @@ withFacts(InvalidBusinessId.prototype, "INVALID_BUSINESS_ID")
  * @since 0.1.0
  * @category errors
  */
-export class RateLimitExceeded extends Schema.TaggedError<RateLimitExceeded>()(
-  Catalog.entries.RATE_LIMIT_EXCEEDED.tag,
-  fieldsFor("RATE_LIMIT_EXCEEDED")
-) {
+export class RateLimitExceeded extends CatalogError("RATE_LIMIT_EXCEEDED")<RateLimitExceeded>() {
   /** The wait the server asked for (`details.retryAfter`, seconds), if it named a valid one. */
   get retryAfter(): Duration.Duration | undefined {
     return retryAfterOf(this.details)
@@ -322,10 +295,7 @@ withFacts(RateLimitExceeded.prototype, "RATE_LIMIT_EXCEEDED")
  * @since 0.1.0
  * @category errors
  */
-export class InternalError extends Schema.TaggedError<InternalError>()(
-  Catalog.entries.INTERNAL_ERROR.tag,
-  fieldsFor("INTERNAL_ERROR")
-) {}
+export class InternalError extends CatalogError("INTERNAL_ERROR")<InternalError>() {}
 /** @since 0.1.0 */
 export interface InternalError extends CatalogFacts<"INTERNAL_ERROR"> {}
 withFacts(InternalError.prototype, "INTERNAL_ERROR")
@@ -336,10 +306,7 @@ withFacts(InternalError.prototype, "INTERNAL_ERROR")
  * @since 0.1.0
  * @category errors
  */
-export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()(
-  Catalog.entries.SERVICE_UNAVAILABLE.tag,
-  fieldsFor("SERVICE_UNAVAILABLE")
-) {}
+export class ServiceUnavailable extends CatalogError("SERVICE_UNAVAILABLE")<ServiceUnavailable>() {}
 /** @since 0.1.0 */
 export interface ServiceUnavailable extends CatalogFacts<"SERVICE_UNAVAILABLE"> {}
 withFacts(ServiceUnavailable.prototype, "SERVICE_UNAVAILABLE")
@@ -383,8 +350,8 @@ export type UnexpectedReason = "EmptyBody" | "InvalidJson" | "NotWireFormat"
 
 const unexpectedReasonText: Record<UnexpectedReason, string> = {
   EmptyBody: "an empty body",
-  InvalidJson: "a body that is not valid JSON",
-  NotWireFormat: "a body that is not an error object"
+  InvalidJson: "a body that is not JSON",
+  NotWireFormat: "a body not in the error format"
 }
 
 const transientUnexpectedStatuses: ReadonlySet<number> = new Set([500, 502, 503, 504])

@@ -34,7 +34,67 @@ export interface Entry {
   readonly message: string
 }
 
-const entry = <const E extends Entry>(e: E): E => e
+/**
+ * The catalog as the contract writes it: one row per code, `[status, category, transient,
+ * message]`. The `code` and `tag` of each entry are derived from its key.
+ */
+const rows = {
+  UNAUTHORIZED: [401, "authentication", false, "API key missing or invalid"],
+  INSUFFICIENT_PERMISSIONS: [403, "authentication", false, "API key is valid but lacks the needed scope"],
+  VALIDATION_ERROR: [400, "validation", false, "Request body failed validation"],
+  INVALID_INPUT: [400, "validation", false, "Query parameters or other input invalid"],
+  MISSING_QUERY: [400, "validation", false, "A required query parameter is absent"],
+  NOT_FOUND: [404, "resource", false, "The resource does not exist"],
+  INVALID_MESSAGE_ID: [400, "resource", false, "Message ID is not a valid ID"],
+  INVALID_CONTACT_ID: [400, "resource", false, "Contact ID is not a valid ID"],
+  INVALID_BUSINESS_ID: [400, "resource", false, "Business ID is not a valid ID"],
+  RATE_LIMIT_EXCEEDED: [429, "rate limiting", true, "Too many requests"],
+  INTERNAL_ERROR: [500, "server", true, "Unexpected server error"],
+  SERVICE_UNAVAILABLE: [503, "server", true, "Temporary outage"]
+} as const satisfies Readonly<Record<string, readonly [number, Category, boolean, string]>>
+
+type Rows = typeof rows
+
+/**
+ * The `_tag` of a code: its PascalCase form (`NOT_FOUND` → `NotFound`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TagOf<Code extends string> = Code extends `${infer Head}_${infer Rest}`
+  ? `${Capitalize<Lowercase<Head>>}${TagOf<Rest>}`
+  : Capitalize<Lowercase<Code>>
+
+/**
+ * The `_tag` of a code, at run time.
+ *
+ * @example
+ * import { Catalog } from "@errata/core"
+ * Catalog.tagOf("RATE_LIMIT_EXCEEDED") // "RateLimitExceeded"
+ *
+ * @since 0.1.0
+ * @category catalog
+ */
+export const tagOf = <Code extends string>(code: Code): TagOf<Code> =>
+  // Boundary: the string built here is the one `TagOf` computes at the type level.
+  code.toLowerCase().replace(/(?:^|_)([a-z])/g, (_, c: string) => c.toUpperCase()) as TagOf<Code>
+
+/**
+ * The type of `entries`: each row with its `code` and `tag`, all as literal types.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Entries = {
+  readonly [C in keyof Rows]: {
+    readonly code: C
+    readonly tag: TagOf<C>
+    readonly status: Rows[C][0]
+    readonly category: Rows[C][1]
+    readonly transient: Rows[C][2]
+    readonly message: Rows[C][3]
+  }
+}
 
 /**
  * The catalog, keyed by wire code.
@@ -46,104 +106,19 @@ const entry = <const E extends Entry>(e: E): E => e
  * @since 0.1.0
  * @category catalog
  */
-export const entries = {
-  UNAUTHORIZED: entry({
-    code: "UNAUTHORIZED",
-    tag: "Unauthorized",
-    status: 401,
-    category: "authentication",
-    transient: false,
-    message: "API key missing or invalid"
-  }),
-  INSUFFICIENT_PERMISSIONS: entry({
-    code: "INSUFFICIENT_PERMISSIONS",
-    tag: "InsufficientPermissions",
-    status: 403,
-    category: "authentication",
-    transient: false,
-    message: "API key is valid but lacks the needed scope"
-  }),
-  VALIDATION_ERROR: entry({
-    code: "VALIDATION_ERROR",
-    tag: "ValidationError",
-    status: 400,
-    category: "validation",
-    transient: false,
-    message: "Request body failed validation"
-  }),
-  INVALID_INPUT: entry({
-    code: "INVALID_INPUT",
-    tag: "InvalidInput",
-    status: 400,
-    category: "validation",
-    transient: false,
-    message: "Query parameters or other input invalid"
-  }),
-  MISSING_QUERY: entry({
-    code: "MISSING_QUERY",
-    tag: "MissingQuery",
-    status: 400,
-    category: "validation",
-    transient: false,
-    message: "A required query parameter is absent"
-  }),
-  NOT_FOUND: entry({
-    code: "NOT_FOUND",
-    tag: "NotFound",
-    status: 404,
-    category: "resource",
-    transient: false,
-    message: "The resource does not exist"
-  }),
-  INVALID_MESSAGE_ID: entry({
-    code: "INVALID_MESSAGE_ID",
-    tag: "InvalidMessageId",
-    status: 400,
-    category: "resource",
-    transient: false,
-    message: "Message ID is not a valid ID"
-  }),
-  INVALID_CONTACT_ID: entry({
-    code: "INVALID_CONTACT_ID",
-    tag: "InvalidContactId",
-    status: 400,
-    category: "resource",
-    transient: false,
-    message: "Contact ID is not a valid ID"
-  }),
-  INVALID_BUSINESS_ID: entry({
-    code: "INVALID_BUSINESS_ID",
-    tag: "InvalidBusinessId",
-    status: 400,
-    category: "resource",
-    transient: false,
-    message: "Business ID is not a valid ID"
-  }),
-  RATE_LIMIT_EXCEEDED: entry({
-    code: "RATE_LIMIT_EXCEEDED",
-    tag: "RateLimitExceeded",
-    status: 429,
-    category: "rate limiting",
-    transient: true,
-    message: "Too many requests"
-  }),
-  INTERNAL_ERROR: entry({
-    code: "INTERNAL_ERROR",
-    tag: "InternalError",
-    status: 500,
-    category: "server",
-    transient: true,
-    message: "Unexpected server error"
-  }),
-  SERVICE_UNAVAILABLE: entry({
-    code: "SERVICE_UNAVAILABLE",
-    tag: "ServiceUnavailable",
-    status: 503,
-    category: "server",
-    transient: true,
-    message: "Temporary outage"
-  })
-} as const
+export const entries: Entries = buildEntries()
+
+// The overload is the boundary: Object.fromEntries forgets the keys, and each entry is exactly its
+// row plus the code and tag derived from its key, which is what `Entries` says.
+function buildEntries(): Entries
+function buildEntries(): Readonly<Record<string, Entry>> {
+  return Object.fromEntries(
+    Object.entries(rows).map(([code, [status, category, transient, message]]) => [
+      code,
+      { code, tag: tagOf(code), status, category, transient, message }
+    ])
+  )
+}
 
 /**
  * A wire code of the catalog.
