@@ -562,6 +562,12 @@ export const isAny = (u: unknown): u is Any =>
  */
 export const isTransient = (u: unknown): boolean => isAny(u) && u.transient
 
+// One lookup for the row and the class: the decoder's hot path meets all twelve codes in turn.
+const rowAndClass: ReadonlyMap<
+  string,
+  readonly [Catalog.EntryOf<Catalog.Code>, abstract new(...args: ReadonlyArray<never>) => ApiError]
+> = new Map(Catalog.codes.map((code) => [code, [Catalog.entries[code], classes[code]]]))
+
 /**
  * Builds the catalog error of a wire code.
  *
@@ -580,17 +586,18 @@ export const make = <C extends Catalog.Code>(
     readonly requestId?: string | undefined
   } = {}
 ): ApiErrorOf<C> => {
-  const entry = Catalog.entries[code]
-  // Boundary: TypeScript cannot correlate `classes[code]` with `C`; `classes` is checked against the
+  const [entry, ErrorClass] = rowAndClass.get(code) ?? [Catalog.entries[code], classes[code]]
+  // Boundary: TypeScript cannot correlate the class with `C`; `classes` is checked against the
   // catalog by its `satisfies` clause, so the instance is the class of `code`.
   return instantiateCatalog<ApiError>(
-    classes[code],
+    ErrorClass,
     entry.tag,
     props.message ?? entry.message,
     props.details,
     props.requestId
   ) as ApiErrorOf<C>
 }
+
 
 /**
  * The categories present in an error type.

@@ -216,31 +216,48 @@ const withRetryAfterHeader = (details: unknown, input: ResponseInput): unknown =
  */
 export const decode = (input: ResponseInput): ApiError.Any => {
   const requestId = headerLower(input.headers, "x-request-id")
-  const parsed = parseBody(input.body)
-  if (parsed._tag === "Json") {
-    const object = errorObjectOf(parsed.value)
-    const code = object === undefined ? undefined : object["code"]
-    if (object !== undefined && typeof code === "string" && code.length > 0) {
-      const message = object["message"]
-      const rawDetails = object["details"] ?? undefined
-      const entry = Catalog.byCode(code)
-      if (entry !== undefined) {
-        return ApiError.make(entry.code, {
-          message: typeof message === "string" ? message : entry.message,
-          details: entry.code === "RATE_LIMIT_EXCEEDED" ? withRetryAfterHeader(rawDetails, input) : rawDetails,
-          requestId
-        })
-      }
-      const props: Record<string, unknown> = {
-        code,
-        status: input.status,
-        message: typeof message === "string" ? message : `API error ${code}`
-      }
-      if (rawDetails !== undefined) props["details"] = rawDetails
-      if (requestId !== undefined) props["requestId"] = requestId
-      return instantiate(ApiError.UnknownApiError, { ...props, _tag: "UnknownApiError" })
+  const body = input.body
+  // The common case, a JSON object as text, skips the general body handling.
+  if (typeof body === "string" && body.charCodeAt(0) === 0x7b) {
+    let value: unknown
+    try {
+      value = JSON.parse(body)
+    } catch {
+      return unexpected(input, requestId, { _tag: "Invalid", text: body })
     }
+    return fromJson(value, input, requestId) ?? unexpected(input, requestId, { _tag: "Json", value, text: body })
   }
+  const parsed = parseBody(body)
+  return (parsed._tag === "Json" ? fromJson(parsed.value, input, requestId) : undefined) ??
+    unexpected(input, requestId, parsed)
+}
+
+// A parsed body in the wire format (enveloped or bare) as its error; `undefined` when it is not.
+const fromJson = (value: unknown, input: ResponseInput, requestId: string | undefined): ApiError.Any | undefined => {
+  const object = errorObjectOf(value)
+  const code = object === undefined ? undefined : object["code"]
+  if (object === undefined || typeof code !== "string" || code.length === 0) return undefined
+  const message = object["message"]
+  const rawDetails = object["details"] ?? undefined
+  const entry = Catalog.byCode(code)
+  if (entry !== undefined) {
+    return ApiError.make(entry.code, {
+      message: typeof message === "string" ? message : entry.message,
+      details: entry.code === "RATE_LIMIT_EXCEEDED" ? withRetryAfterHeader(rawDetails, input) : rawDetails,
+      requestId
+    })
+  }
+  const props: Record<string, unknown> = {
+    code,
+    status: input.status,
+    message: typeof message === "string" ? message : `API error ${code}`
+  }
+  if (rawDetails !== undefined) props["details"] = rawDetails
+  if (requestId !== undefined) props["requestId"] = requestId
+  return instantiate(ApiError.UnknownApiError, { ...props, _tag: "UnknownApiError" })
+}
+
+const unexpected = (input: ResponseInput, requestId: string | undefined, parsed: Parsed): ApiError.UnexpectedResponse => {
   const contentType = headerLower(input.headers, "content-type")
   const props: Record<string, unknown> = {
     reason: parsed._tag === "Empty" ? "EmptyBody" : parsed._tag === "Invalid" ? "InvalidJson" : "NotWireFormat",
