@@ -11,7 +11,6 @@ import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as ApiError from "./ApiError.js"
 import * as Catalog from "./Catalog.js"
-import { instantiate } from "./internal/instantiate.js"
 import * as RetryAfter from "./RetryAfter.js"
 
 /**
@@ -247,26 +246,25 @@ const fromJson = (value: unknown, input: ResponseInput, requestId: string | unde
       requestId
     })
   }
-  const props: Record<string, unknown> = {
+  // Drift is rare: the plain constructor (validation off) is fast enough here.
+  return new ApiError.UnknownApiError({
     code,
     status: input.status,
-    message: typeof message === "string" ? message : `API error ${code}`
-  }
-  if (rawDetails !== undefined) props["details"] = rawDetails
-  if (requestId !== undefined) props["requestId"] = requestId
-  return instantiate(ApiError.UnknownApiError, { ...props, _tag: "UnknownApiError" })
+    message: typeof message === "string" ? message : `API error ${code}`,
+    ...(rawDetails === undefined ? {} : { details: rawDetails }),
+    ...(requestId === undefined ? {} : { requestId })
+  }, true)
 }
 
 const unexpected = (input: ResponseInput, requestId: string | undefined, parsed: Parsed): ApiError.UnexpectedResponse => {
   const contentType = headerLower(input.headers, "content-type")
-  const props: Record<string, unknown> = {
+  return new ApiError.UnexpectedResponse({
     reason: parsed._tag === "Empty" ? "EmptyBody" : parsed._tag === "Invalid" ? "InvalidJson" : "NotWireFormat",
     status: input.status,
-    excerpt: excerptOf(parsed)
-  }
-  if (contentType !== undefined) props["contentType"] = contentType
-  if (requestId !== undefined) props["requestId"] = requestId
-  return instantiate(ApiError.UnexpectedResponse, { ...props, _tag: "UnexpectedResponse" })
+    excerpt: excerptOf(parsed),
+    ...(contentType === undefined ? {} : { contentType }),
+    ...(requestId === undefined ? {} : { requestId })
+  }, true)
 }
 
 /**
@@ -346,23 +344,17 @@ export const schema = <C extends Catalog.Code>(code: C): Schema.Schema<ApiError.
   )
   return Schema.transform(body, instance, {
     strict: true,
-    decode: ({ error }) =>
-      ApiError.make(code, {
-        message: error.message,
-        ...(error.details === undefined ? {} : { details: error.details })
-      }),
-    encode: (e) => {
-      const { body: wire } = encode(e)
-      return { error: { code, message: wire.error.message, ...(wire.error.details === undefined ? {} : { details: wire.error.details }) } }
-    }
+    decode: ({ error }) => ApiError.make(code, error),
+    encode: (e) => ({ error: { ...encode(e).body.error, code } })
   }).annotations({ identifier: `${entry.tag}Body`, description: entry.message })
 }
 
 /**
- * The wait a 429 asks for: `details.retryAfter`, else the `Retry-After` header.
+ * The wait the server asked for in `details.retryAfter` (a 429 always names one; a 503 may), with
+ * a 429's `Retry-After` header already folded in by `decode`.
  *
  * @since 0.1.0
  * @category decoding
  */
 export const retryAfter = (error: ApiError.Any): Duration.Duration | undefined =>
-  error._tag === "RateLimitExceeded" || error._tag === "UnknownApiError" ? ApiError.retryAfterOf(error.details) : undefined
+  "details" in error ? ApiError.retryAfterOf(error.details) : undefined

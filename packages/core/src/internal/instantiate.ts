@@ -5,7 +5,7 @@
  * request ID is its trace, and Effect adds the span trace to the Cause). This is what keeps
  * `Wire.decode` within reach of a hand-written `JSON.parse` + `switch`.
  *
- * The instance is a genuine `Error` (Reflect.construct gives it the internal error slot) with the
+ * Catalog classes only: drift errors are rare and use their constructor. The instance is a genuine `Error` (Reflect.construct gives it the internal error slot) with the
  * class's prototype and the same own properties `new Class(props, true)` gives; a test holds the
  * two equal.
  */
@@ -25,22 +25,6 @@ const bare = (ErrorClass: abstract new(...args: ReadonlyArray<never>) => unknown
   } finally {
     errorLimit.stackTraceLimit = limit
   }
-}
-
-/**
- * Any errata class from its props, as `new ErrorClass(props, true)` would; `_tag` must come last
- * in `props`, as the constructor puts it (see `instantiateCatalog`).
- */
-export const instantiate = <A>(
-  ErrorClass: abstract new(...args: ReadonlyArray<never>) => A,
-  props: Readonly<Record<string, unknown>> & { readonly _tag: string }
-): A => {
-  const self = bare(ErrorClass, props["message"])
-  // Data.Error's constructor also keeps the props under a hidden key for its `toJSON`; that costs
-  // as much as the rest of decoding, so errata's classes carry their own `toJSON` (`jsonOf`).
-  Object.assign(self, props)
-  // Boundary: `self` was constructed with `ErrorClass` as new.target and has its own properties.
-  return self as A
 }
 
 /** A catalog class, the decoder's hot path: fields set directly, no props object. */
