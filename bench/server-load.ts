@@ -123,22 +123,16 @@ const program = Effect.gen(function*() {
   ]
   console.log(`server-load: ${ROUNDS} rounds × ${measurements.length} × ${SECONDS}s, ${CONNECTIONS} connections, 127.0.0.1`)
   for (const [, url] of measurements) yield* load(url, 1) // warm-up: JIT and sockets
-  const samples: Record<Series, Array<number>> = {
+  const perSeries = (): Record<Series, Array<number>> => ({
     bareOk: [],
     bareWithIdOk: [],
     errataOk: [],
     bareMissing: [],
     caughtMissing: [],
     errataMissing: []
-  }
-  const cpu: Record<Series, Array<number>> = {
-    bareOk: [],
-    bareWithIdOk: [],
-    errataOk: [],
-    bareMissing: [],
-    caughtMissing: [],
-    errataMissing: []
-  }
+  })
+  const samples = perSeries()
+  const cpu = perSeries()
   let transportErrors = 0
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate the order so that drift (thermal, other load on the box) favours no side.
