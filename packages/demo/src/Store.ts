@@ -21,8 +21,6 @@ export interface Collection<A extends { readonly id: string }, Input, Patch> {
   readonly update: (id: string, patch: Patch) => Effect.Effect<Option.Option<A>>
   /** Whether there was a record to delete. */
   readonly remove: (id: string) => Effect.Effect<boolean>
-  /** How many records exist: the load test's check that no create ran twice. */
-  readonly count: Effect.Effect<number>
 }
 
 /** A change to some fields of a record; an `undefined` field is left as it is. */
@@ -86,7 +84,6 @@ const memoryCollection = <A extends { readonly id: string; readonly createdAt: s
         records.set(id, updated)
         return Option.some(updated)
       }),
-    remove: (id) => Effect.sync(() => records.delete(id)),
-    count: Effect.sync(() => records.size)
+    remove: (id) => Effect.sync(() => records.delete(id))
   }
 }
