@@ -8,79 +8,78 @@
  * same `NotFound` and a hand-written `catchAll` that writes it. The second isolates errata's own
  * cost; the first also counts what raising a typed error costs in Effect.
  *
- * Rounds alternate the order of the servers and medians are compared, since load on a small box
- * is noisy; the script prints PASS/FAIL and always exits 0. Everything runs on 127.0.0.1; each
- * measurement is bounded in time (SECONDS) and the whole run by a watchdog.
+ * Each app runs in a process of its own (`server-load-app.ts`), as it would in production: apps
+ * that share a process share its heap, so one app's garbage is collected during another's
+ * measurement, and which app ran before decides who pays. Each server collects its garbage before
+ * each measurement. Rounds alternate the order of the apps and medians are compared, since load
+ * on a small box is noisy; the script prints PASS/FAIL and always exits 0. Everything runs on
+ * 127.0.0.1; each measurement is bounded in time (SECONDS) and the whole run by a watchdog.
  *
- * Besides requests/s, the main thread's busy time per request is reported (event-loop utilisation;
- * the load runs in a worker thread): it is the server's own cost, and less sensitive to other load
- * on the box than throughput.
+ * Besides requests/s, the server's busy time per request is reported (event-loop utilisation of
+ * the server process): it is the server's own cost, and less sensitive to other load on the box
+ * than throughput.
  *
  * Environment: ROUNDS (default 7), SECONDS per measurement (default 2), CONNECTIONS (default 10).
  */
-import type { HttpApp } from "@effect/platform"
-import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
-import { ApiError } from "@errata/core"
-import { ServerErrors } from "@errata/server"
 import autocannon from "autocannon"
-import { Effect, Layer, Scope } from "effect"
-import { createServer } from "node:http"
-import { performance } from "node:perf_hooks"
+import { Effect } from "effect"
+import { type ChildProcess, fork } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import type { AppName, Message } from "./server-load-app.js"
 
 const ROUNDS = Number(process.env["ROUNDS"] ?? 7)
 const SECONDS = Number(process.env["SECONDS"] ?? 2)
 const CONNECTIONS = Number(process.env["CONNECTIONS"] ?? 10)
 const BAR = 0.95
 
-const contact = { data: { id: "550e8400-e29b-41d4-a716-446655440000", name: "Ada Lovelace" }, meta: {} }
-const notFoundBody = { error: { code: "NOT_FOUND", message: "Contact not found" } }
-const raise = Effect.suspend(() => Effect.fail(new ApiError.NotFound({ message: "Contact not found" })))
+const viteNode = fileURLToPath(new URL("../node_modules/vite-node/vite-node.mjs", import.meta.url))
+const config = fileURLToPath(new URL("../vitest.bench.config.ts", import.meta.url))
+const appScript = fileURLToPath(new URL("./server-load-app.ts", import.meta.url))
 
-const routes = <E>(missing: Effect.Effect<HttpServerResponse.HttpServerResponse, E>) =>
-  HttpRouter.empty.pipe(
-    HttpRouter.get("/contacts/:id", HttpServerResponse.json(contact)),
-    HttpRouter.get("/missing/:id", missing)
-  )
-
-const servers = {
-  // What a server without errata does: the 404 written by hand, nothing raised.
-  bare: routes(Effect.sync(() => HttpServerResponse.unsafeJson(notFoundBody, { status: 404 }))),
-  // The bare router plus only the X-Request-ID header SPEC.md §4 asks of every response: what
-  // any server following the contract pays, errata or not.
-  bareWithId: routes(Effect.sync(() => HttpServerResponse.unsafeJson(notFoundBody, { status: 404 }))).pipe(
-    Effect.map((response) => HttpServerResponse.setHeader(response, "x-request-id", globalThis.crypto.randomUUID()))
-  ),
-  // The same error raised, and written by a hand-made catch-all: errata's job without errata.
-  caught: routes(raise).pipe(
-    Effect.catchAllCause(() =>
-      Effect.sync(() => HttpServerResponse.unsafeJson(notFoundBody, { status: 404, headers: { "x-request-id": "fixed" } }))
-    )
-  ),
-  errata: routes(raise).pipe(ServerErrors.middleware)
+interface Server {
+  readonly url: string
+  readonly process: ChildProcess
+  readonly request: (message: Message, reply: Message["_tag"]) => Promise<Message>
 }
 
-const listen = <E>(app: HttpApp.Default<E>) =>
-  Effect.gen(function*() {
-    const context = yield* Layer.buildWithScope(
-      HttpServer.serve(app).pipe(
-        Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { port: 0, host: "127.0.0.1" }))
-      ),
-      yield* Scope.Scope
-    )
-    const server = yield* Effect.provide(HttpServer.HttpServer, context)
-    return server.address._tag === "TcpAddress" ? `http://127.0.0.1:${server.address.port}` : ""
+// The next message of tag `reply` from `child`, after sending it `message` (if any).
+const awaitMessage = (child: ChildProcess, reply: Message["_tag"], message?: Message) =>
+  new Promise<Message>((resolve, reject) => {
+    const onMessage = (received: Message) => {
+      if (received._tag !== reply) return
+      child.off("message", onMessage)
+      child.off("exit", onExit)
+      resolve(received)
+    }
+    const onExit = (code: number | null) => reject(new Error(`server process exited with ${code}`))
+    child.on("message", onMessage)
+    child.once("exit", onExit)
+    if (message !== undefined) child.send(message)
   })
 
-const load = (url: string, seconds: number) =>
+const start = (name: AppName) =>
+  Effect.acquireRelease(
+    Effect.promise(async (): Promise<Server> => {
+      const child = fork(viteNode, ["--config", config, appScript, name], { execArgv: ["--expose-gc"] })
+      const ready = await awaitMessage(child, "ready")
+      return {
+        url: ready._tag === "ready" ? ready.url : "",
+        process: child,
+        request: (message, reply) => awaitMessage(child, reply, message)
+      }
+    }),
+    (server) => Effect.sync(() => server.process.kill())
+  )
+
+const load = (server: Server, path: string, seconds: number) =>
   Effect.promise(async () => {
-    // A worker thread generates the load, so the main thread's busy time is the servers' own.
-    const before = performance.eventLoopUtilization()
-    const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, timeout: 5, workers: 1 })
-    const busy = performance.eventLoopUtilization(before)
+    await server.request({ _tag: "start" }, "started")
+    const result = await autocannon({ url: server.url + path, connections: CONNECTIONS, duration: seconds, timeout: 5 })
+    const stopped = await server.request({ _tag: "stop" }, "stopped")
+    const busyMillis = stopped._tag === "stopped" ? stopped.busyMillis : 0
     return {
       rps: result.requests.average,
-      cpuMicros: result.requests.total > 0 ? (busy.active * 1000) / result.requests.total : 0,
+      cpuMicros: result.requests.total > 0 ? (busyMillis * 1000) / result.requests.total : 0,
       errors: result.errors + result.timeouts + result.non2xx
     }
   })
@@ -96,33 +95,33 @@ const format = (n: number) => Math.round(n).toLocaleString("en-US")
 type Series = "bareOk" | "bareWithIdOk" | "errataOk" | "bareMissing" | "caughtMissing" | "errataMissing"
 
 const program = Effect.gen(function*() {
-  const urls = {
-    bare: yield* listen(servers.bare),
-    bareWithId: yield* listen(servers.bareWithId),
-    caught: yield* listen(servers.caught),
-    errata: yield* listen(servers.errata)
+  const servers = {
+    bare: yield* start("bare"),
+    bareWithId: yield* start("bareWithId"),
+    caught: yield* start("caught"),
+    errata: yield* start("errata")
   }
   const probe = yield* Effect.promise(() =>
     Promise.all([
-      fetch(`${urls.errata}/contacts/1`).then((r) => r.status),
-      fetch(`${urls.errata}/missing/1`).then((r) => r.text()),
-      fetch(`${urls.bare}/missing/1`).then((r) => r.text())
+      fetch(`${servers.errata.url}/contacts/1`).then((r) => r.status),
+      fetch(`${servers.errata.url}/missing/1`).then((r) => r.text()),
+      fetch(`${servers.bare.url}/missing/1`).then((r) => r.text())
     ])
   )
   if (probe[0] !== 200 || probe[1] !== probe[2]) {
     console.log("setup check failed: the servers do not answer alike", probe)
     return
   }
-  const measurements: ReadonlyArray<readonly [Series, string]> = [
-    ["bareOk", `${urls.bare}/contacts/1`],
-    ["errataOk", `${urls.errata}/contacts/1`],
-    ["bareWithIdOk", `${urls.bareWithId}/contacts/1`],
-    ["bareMissing", `${urls.bare}/missing/1`],
-    ["caughtMissing", `${urls.caught}/missing/1`],
-    ["errataMissing", `${urls.errata}/missing/1`]
+  const measurements: ReadonlyArray<readonly [Series, Server, string]> = [
+    ["bareOk", servers.bare, "/contacts/1"],
+    ["errataOk", servers.errata, "/contacts/1"],
+    ["bareWithIdOk", servers.bareWithId, "/contacts/1"],
+    ["bareMissing", servers.bare, "/missing/1"],
+    ["caughtMissing", servers.caught, "/missing/1"],
+    ["errataMissing", servers.errata, "/missing/1"]
   ]
   console.log(`server-load: ${ROUNDS} rounds × ${measurements.length} × ${SECONDS}s, ${CONNECTIONS} connections, 127.0.0.1`)
-  for (const [, url] of measurements) yield* load(url, 1) // warm-up: JIT and sockets
+  for (const [, server, path] of measurements) yield* load(server, path, 1) // warm-up: JIT and sockets
   const perSeries = (): Record<Series, Array<number>> => ({
     bareOk: [],
     bareWithIdOk: [],
@@ -137,8 +136,8 @@ const program = Effect.gen(function*() {
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate the order so that drift (thermal, other load on the box) favours no side.
     const order = round % 2 === 0 ? measurements : [...measurements].reverse()
-    for (const [series, url] of order) {
-      const { cpuMicros, errors, rps } = yield* load(url, SECONDS)
+    for (const [series, server, path] of order) {
+      const { cpuMicros, errors, rps } = yield* load(server, path, SECONDS)
       samples[series].push(rps)
       cpu[series].push(cpuMicros)
       if (!series.endsWith("Missing")) transportErrors += errors

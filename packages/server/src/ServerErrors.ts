@@ -73,7 +73,11 @@ export const REQUEST_ID_SPAN_ATTRIBUTE = RequestId.SPAN_ATTRIBUTE
 export const isSafeRequestId: (value: unknown) => value is string = RequestId.isSafe
 
 /**
- * The default request ID generator: a random UUID (v4).
+ * The default request ID generator: 16 hex digits drawn at random once per process, a dash, and a
+ * counter in base 36 (`9f86d081884c7d65-2s`). IDs are unique within a process and, with 64 random
+ * bits per process, across instances; they cost a fraction of a random UUID per request. Pass
+ * `generateRequestId: () => crypto.randomUUID()` to `make` for UUIDs, or for IDs that do not
+ * reveal how many requests an instance has served.
  *
  * @since 0.1.0
  * @category request id
@@ -130,9 +134,9 @@ const respondTo = (error: ApiError.ApiError, id: string): HttpServerResponse.Htt
 export interface Options {
   /**
    * Makes a request ID when the request has no safe one. A value `isSafeRequestId` rejects is
-   * replaced by a random UUID, as it could not be written into the header.
+   * replaced by a default one, as it could not be written into the header.
    *
-   * @default ServerErrors.generateRequestId (a random UUID)
+   * @default ServerErrors.generateRequestId (a per-process random prefix and a counter)
    */
   readonly generateRequestId?: (() => string) | undefined
 }

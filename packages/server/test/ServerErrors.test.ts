@@ -328,10 +328,15 @@ layer(serveApp(app.pipe(Effect.provide(Logger.add(capture)))))("ServerErrors.mid
         expect(res.headers.get("x-request-id")).toBe("mine")
       }))
 
-    it.effect("a request without one gets a generated ID", () =>
+    it.effect("a request without one gets a generated ID: this process's random prefix, then a counter", () =>
       Effect.gen(function*() {
-        const res = yield* send("/ok")
-        expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+        const first = (yield* send("/ok")).headers.get("x-request-id") ?? ""
+        const second = (yield* send("/ok")).headers.get("x-request-id") ?? ""
+        expect(first).toMatch(/^[0-9a-f]{16}-[0-9a-z]+$/)
+        expect(ServerErrors.isSafeRequestId(first)).toBe(true)
+        const [prefix, counter] = first.split("-")
+        expect(second.split("-")[0]).toBe(prefix)
+        expect(parseInt(second.split("-")[1] ?? "", 36)).toBeGreaterThan(parseInt(counter ?? "", 36))
       }))
 
     it.effect("the ID is in the log annotations and on the server span for the whole request", () =>

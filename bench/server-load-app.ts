@@ -1,0 +1,101 @@
+/**
+ * One server of `bench/server-load.ts`, in a process of its own: `server-load.ts` forks this file
+ * once per app, so that no two apps share a heap, a garbage collector or the JIT's type feedback,
+ * as no two apps do in production.
+ *
+ * Protocol over the IPC channel: this process sends `{ ready, url }` once it listens on 127.0.0.1;
+ * on `start` it collects garbage (left by the previous measurement or the warm-up) and starts
+ * counting its event loop's busy time, and on `stop` it reports the busy milliseconds since.
+ */
+import type { HttpApp } from "@effect/platform"
+import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { ApiError } from "@errata/core"
+import { ServerErrors } from "@errata/server"
+import { Effect, Layer, Scope } from "effect"
+import { createServer } from "node:http"
+import { performance } from "node:perf_hooks"
+
+const contact = { data: { id: "550e8400-e29b-41d4-a716-446655440000", name: "Ada Lovelace" }, meta: {} }
+const notFoundBody = { error: { code: "NOT_FOUND", message: "Contact not found" } }
+const raise = Effect.suspend(() => Effect.fail(new ApiError.NotFound({ message: "Contact not found" })))
+const writtenByHand = Effect.sync(() => HttpServerResponse.unsafeJson(notFoundBody, { status: 404 }))
+
+const routes = <E>(missing: Effect.Effect<HttpServerResponse.HttpServerResponse, E>) =>
+  HttpRouter.empty.pipe(
+    HttpRouter.get("/contacts/:id", HttpServerResponse.json(contact)),
+    HttpRouter.get("/missing/:id", missing)
+  )
+
+// The apps the load compares, by name.
+const apps = {
+  // What a server without errata does: the 404 written by hand, nothing raised.
+  bare: routes(writtenByHand),
+  // The bare router plus only the X-Request-ID header SPEC.md §4 asks of every response: what any
+  // server following the contract pays, errata or not.
+  bareWithId: routes(writtenByHand).pipe(
+    Effect.map((response) => HttpServerResponse.setHeader(response, "x-request-id", globalThis.crypto.randomUUID()))
+  ),
+  // The same error raised, and written by a hand-made catch-all: errata's job without errata.
+  caught: routes(raise).pipe(
+    Effect.catchAllCause(() =>
+      Effect.sync(() => HttpServerResponse.unsafeJson(notFoundBody, { status: 404, headers: { "x-request-id": "fixed" } }))
+    )
+  ),
+  errata: routes(raise).pipe(ServerErrors.middleware)
+} satisfies Record<string, HttpApp.Default<unknown>>
+
+/** The name of an app. */
+export type AppName = keyof typeof apps
+
+/** What the parent and this process say to each other. */
+export type Message =
+  | { readonly _tag: "ready"; readonly url: string }
+  | { readonly _tag: "start" }
+  | { readonly _tag: "started" }
+  | { readonly _tag: "stop" }
+  | { readonly _tag: "stopped"; readonly busyMillis: number }
+
+const isAppName = (name: string | undefined): name is AppName => name !== undefined && name in apps
+
+const listen = <E>(app: HttpApp.Default<E>) =>
+  Effect.gen(function*() {
+    const context = yield* Layer.buildWithScope(
+      HttpServer.serve(app).pipe(
+        Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { port: 0, host: "127.0.0.1" }))
+      ),
+      yield* Scope.Scope
+    )
+    const server = yield* Effect.provide(HttpServer.HttpServer, context)
+    return server.address._tag === "TcpAddress" ? `http://127.0.0.1:${server.address.port}` : ""
+  })
+
+const send = (message: Message) => process.send?.(message)
+
+const collectGarbage: () => void = typeof globalThis.gc === "function" ? globalThis.gc : () => {}
+
+const serve = (name: AppName) =>
+  Effect.gen(function*() {
+    send({ _tag: "ready", url: yield* listen(apps[name]) })
+    let since = performance.eventLoopUtilization()
+    process.on("message", (message: Message) => {
+      if (message._tag === "start") {
+        collectGarbage()
+        since = performance.eventLoopUtilization()
+        send({ _tag: "started" })
+      } else if (message._tag === "stop") {
+        send({ _tag: "stopped", busyMillis: performance.eventLoopUtilization(since).active })
+      }
+    })
+    // Served until the parent goes away: it disconnects, or kills this process.
+    yield* Effect.async<void>((resume) => {
+      process.once("disconnect", () => resume(Effect.void))
+    })
+  })
+
+const name = process.argv[2]
+if (isAppName(name)) Effect.runPromise(Effect.scoped(serve(name))).then(() => process.exit(0))
+else {
+  console.error(`server-load-app: unknown app ${String(name)}; one of ${Object.keys(apps).join(", ")}`)
+  process.exit(1)
+}
