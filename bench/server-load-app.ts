@@ -54,7 +54,7 @@ export type Message =
   | { readonly _tag: "start" }
   | { readonly _tag: "started" }
   | { readonly _tag: "stop" }
-  | { readonly _tag: "stopped"; readonly busyMillis: number }
+  | { readonly _tag: "stopped"; readonly busyMillis: number; readonly cpuMillis: number }
 
 const isAppName = (name: string | undefined): name is AppName => name !== undefined && name in apps
 
@@ -78,13 +78,20 @@ const serve = (name: AppName) =>
   Effect.gen(function*() {
     send({ _tag: "ready", url: yield* listen(apps[name]) })
     let since = performance.eventLoopUtilization()
+    let cpuSince = process.cpuUsage()
     process.on("message", (message: Message) => {
       if (message._tag === "start") {
         collectGarbage()
         since = performance.eventLoopUtilization()
+        cpuSince = process.cpuUsage()
         send({ _tag: "started" })
       } else if (message._tag === "stop") {
-        send({ _tag: "stopped", busyMillis: performance.eventLoopUtilization(since).active })
+        const cpu = process.cpuUsage(cpuSince)
+        send({
+          _tag: "stopped",
+          busyMillis: performance.eventLoopUtilization(since).active,
+          cpuMillis: (cpu.user + cpu.system) / 1000
+        })
       }
     })
     // Served until the parent goes away: it disconnects, or kills this process.

@@ -64,26 +64,33 @@ export const outcomeOf = (
   cause: Cause.Cause<unknown>
 ): Effect.Effect<Outcome, never, HttpServerRequest.HttpServerRequest> =>
   Effect.withFiberRuntime((fiber) => {
+    // A lone failure, the usual shape of a raised error, has no defect to look for.
+    if (cause._tag === "Fail") return outcomeOfValue(cause.error, fiber.currentContext)
     const defects = Cause.defects(cause)
     if (Chunk.some(defects, (d) => !isDeliberateDefect(d))) return Effect.succeed(internal)
     const first = Option.orElse(Chunk.head(Cause.failures(cause)), () => Chunk.head(defects))
-    if (Option.isNone(first)) return Effect.succeed(internal)
-    const value = first.value
-    if (ApiError.isApiError(value)) return Effect.succeed<Outcome>({ _tag: "Error", error: value })
-    if (HttpServerResponse.isServerResponse(value)) return Effect.succeed<Outcome>({ _tag: "Response", response: value })
-    if (isRouteNotFound(value)) return Effect.succeed<Outcome>({ _tag: "Error", error: new ApiError.NotFound() })
-    if (isRequestError(value)) return Effect.succeed(fromRequestError(value))
-    const mapped = fromHttpApiError(value)
-    if (mapped !== undefined) return Effect.succeed<Outcome>({ _tag: "Error", error: mapped })
-    if (value instanceof HttpApiError.HttpApiDecodeError) {
-      const api = Context.getOption(fiber.currentContext, HttpApi.Api)
-      if (Option.isNone(api)) {
-        return Effect.succeed<Outcome>({
-          _tag: "Error",
-          error: new ApiError.InvalidInput({ details: { issues: Input.boundIssues(value.issues) } })
-        })
-      }
-      return Effect.map(HttpApiClassifier.classifyDecodeError(api.value, value), (error): Outcome => ({ _tag: "Error", error }))
-    }
-    return Effect.succeed(internal)
+    return Option.isNone(first) ? Effect.succeed(internal) : outcomeOfValue(first.value, fiber.currentContext)
   })
+
+const outcomeOfValue = (
+  value: unknown,
+  context: Context.Context<never>
+): Effect.Effect<Outcome, never, HttpServerRequest.HttpServerRequest> => {
+  if (ApiError.isApiError(value)) return Effect.succeed<Outcome>({ _tag: "Error", error: value })
+  if (HttpServerResponse.isServerResponse(value)) return Effect.succeed<Outcome>({ _tag: "Response", response: value })
+  if (isRouteNotFound(value)) return Effect.succeed<Outcome>({ _tag: "Error", error: new ApiError.NotFound() })
+  if (isRequestError(value)) return Effect.succeed(fromRequestError(value))
+  const mapped = fromHttpApiError(value)
+  if (mapped !== undefined) return Effect.succeed<Outcome>({ _tag: "Error", error: mapped })
+  if (value instanceof HttpApiError.HttpApiDecodeError) {
+    const api = Context.getOption(context, HttpApi.Api)
+    if (Option.isNone(api)) {
+      return Effect.succeed<Outcome>({
+        _tag: "Error",
+        error: new ApiError.InvalidInput({ details: { issues: Input.boundIssues(value.issues) } })
+      })
+    }
+    return Effect.map(HttpApiClassifier.classifyDecodeError(api.value, value), (error): Outcome => ({ _tag: "Error", error }))
+  }
+  return Effect.succeed(internal)
+}
