@@ -1,11 +1,11 @@
 /**
  * One server of `bench/server-load.ts`, in a process of its own: `server-load.ts` forks this file
- * once per app, so that no two apps share a heap, a garbage collector or the JIT's type feedback,
- * as no two apps do in production.
+ * for every measurement, so that no two apps share a heap, a garbage collector or the JIT's type
+ * feedback, as no two apps do in production.
  *
  * Protocol over the IPC channel: this process sends `{ ready, url }` once it listens on 127.0.0.1;
  * on `start` it collects garbage (left by the previous measurement or the warm-up) and starts
- * counting its event loop's busy time, and on `stop` it reports the busy milliseconds since.
+ * counting its event loop's busy time and its CPU time, and on `stop` it reports both since.
  */
 import type { HttpApp } from "@effect/platform"
 import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
