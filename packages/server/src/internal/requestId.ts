@@ -77,5 +77,20 @@ export const withRequestId = <A, E, R>(
     const id = isSafe(incoming) ? incoming : generateId()
     span?.attribute(SPAN_ATTRIBUTE, id)
     const annotations = HashMap.set(fiber.getFiberRef(FiberRef.currentLogAnnotations), LOG_ANNOTATION, id)
+    if (canSetInPlace(fiber)) {
+      fiber.setFiberRef(FiberRef.currentLogAnnotations, annotations)
+      return f(id)
+    }
     return Effect.zipRight(FiberRef.set(FiberRef.currentLogAnnotations, annotations), f(id))
   })
+
+// The fiber's own `setFiberRef`, called from inside the fiber as `FiberRef.set` itself does, saves
+// the three run-loop steps of `FiberRef.set`: a third of what the middleware costs a request. It
+// is not on the public `RuntimeFiber` interface, so it is looked for, and `FiberRef.set` is used
+// should an Effect release not have it.
+interface SettableFiber {
+  setFiberRef<A>(fiberRef: FiberRef.FiberRef<A>, value: A): void
+}
+
+const canSetInPlace = (fiber: object): fiber is SettableFiber =>
+  "setFiberRef" in fiber && typeof fiber.setFiberRef === "function"
