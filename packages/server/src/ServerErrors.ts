@@ -74,7 +74,7 @@ export const isSafeRequestId: (value: unknown) => value is string = RequestId.is
 
 /**
  * The default request ID generator: 16 hex digits drawn at random once per process, a dash, and a
- * counter in base 36 (`9f86d081884c7d65-2s`). IDs are unique within a process and, with 64 random
+ * decimal counter (`9f86d081884c7d65-42`). IDs are unique within a process and, with 64 random
  * bits per process, across instances; they cost a fraction of a random UUID per request. Pass
  * `generateRequestId: () => crypto.randomUUID()` to `make` for UUIDs, or for IDs that do not
  * reveal how many requests an instance has served.
