@@ -45,19 +45,26 @@ const appScript = fileURLToPath(new URL("./server-load-app.ts", import.meta.url)
 interface Server {
   readonly url: string
   readonly process: ChildProcess
-  readonly request: (message: Message, reply: Message["_tag"]) => Promise<Message>
+  readonly request: <T extends Message["_tag"]>(message: Message, reply: T) => Promise<Reply<T>>
 }
 
+type Reply<T extends Message["_tag"]> = Extract<Message, { readonly _tag: T }>
+
+// A process that has already exited emits "exit" no more: waiting for it would never end.
+const hasExited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null
+
 // The next message of tag `reply` from `child`, after sending it `message` (if any).
-const awaitMessage = (child: ChildProcess, reply: Message["_tag"], message?: Message) =>
-  new Promise<Message>((resolve, reject) => {
+const awaitMessage = <T extends Message["_tag"]>(child: ChildProcess, reply: T, message?: Message) =>
+  new Promise<Reply<T>>((resolve, reject) => {
+    const isReply = (received: Message): received is Reply<T> => received._tag === reply
     const onMessage = (received: Message) => {
-      if (received._tag !== reply) return
+      if (!isReply(received)) return
       child.off("message", onMessage)
       child.off("exit", onExit)
       resolve(received)
     }
-    const onExit = (code: number | null) => reject(new Error(`server process exited with ${code}`))
+    const onExit = () => reject(new Error(`server process exited with ${child.exitCode ?? child.signalCode}`))
+    if (hasExited(child)) return onExit()
     child.on("message", onMessage)
     child.once("exit", onExit)
     if (message !== undefined) child.send(message)
@@ -69,7 +76,7 @@ const start = (name: AppName) =>
       const child = fork(viteNode, ["--config", config, appScript, name], { execArgv: ["--expose-gc"] })
       const ready = await awaitMessage(child, "ready")
       return {
-        url: ready._tag === "ready" ? ready.url : "",
+        url: ready.url,
         process: child,
         request: (message, reply) => awaitMessage(child, reply, message)
       }
@@ -78,6 +85,7 @@ const start = (name: AppName) =>
     (server) =>
       Effect.promise(() =>
         new Promise<void>((resolve) => {
+          if (hasExited(server.process)) return resolve()
           server.process.once("exit", () => resolve())
           server.process.kill()
         })
@@ -92,8 +100,8 @@ const load = (server: Server, path: string, seconds: number) =>
     const perRequest = (millis: number) => result.requests.total > 0 ? (millis * 1000) / result.requests.total : 0
     return {
       rps: result.requests.average,
-      busyMicros: perRequest(stopped._tag === "stopped" ? stopped.busyMillis : 0),
-      cpuMicros: perRequest(stopped._tag === "stopped" ? stopped.cpuMillis : 0),
+      busyMicros: perRequest(stopped.busyMillis),
+      cpuMicros: perRequest(stopped.cpuMillis),
       errors: result.errors + result.timeouts + result.non2xx
     }
   })
