@@ -136,9 +136,6 @@ const AuthorizationLive = Layer.effect(
     }))
 )
 
-const bearerKey = (request: HttpServerRequest.HttpServerRequest): string | undefined =>
-  /^Bearer\s+(\S+)\s*$/i.exec(request.headers["authorization"] ?? "")?.[1]
-
 const badGatewayPage =
   "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 
@@ -168,7 +165,7 @@ const withFaults = (faults: Faults["Type"]) => (app: HttpApp.Default): HttpApp.D
     if (request.url.startsWith("/_admin") || request.url.startsWith("/docs") || request.url.startsWith("/openapi")) {
       return yield* app
     }
-    const fault = yield* faults.take(bearerKey(request))
+    const fault = yield* faults.take(RateLimit.apiKey(request))
     return yield* (fault === undefined ? app : injected(fault, request))
   })
 
@@ -196,7 +193,7 @@ const MiddlewareLive = HttpApiBuilder.middleware(
     const limit = RateLimit.middleware({
       tiers,
       identify: (request) =>
-        Effect.map(keys.lookup(bearerKey(request) ?? ""), (info) => ({
+        Effect.map(keys.lookup(RateLimit.apiKey(request) ?? ""), (info) => ({
           key: RateLimit.clientKey(request),
           tier: Option.match(info, { onNone: () => "free", onSome: (key) => key.tier })
         }))

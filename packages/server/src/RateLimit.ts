@@ -147,6 +147,22 @@ const DEFAULT_WARN_INTERVAL = Duration.seconds(60)
 const bearer = /^Bearer\s+(\S+)\s*$/i
 
 /**
+ * The API key a request carries in `Authorization: Bearer <key>`, as `clientKey` reads it: for an
+ * `identify` that looks up the key's tier.
+ *
+ * @example
+ * import { HttpServerRequest } from "@effect/platform"
+ * import { RateLimit } from "@errata/server"
+ * const request = HttpServerRequest.fromWeb(new Request("http://localhost/", { headers: { authorization: "Bearer sk_live_1" } }))
+ * RateLimit.apiKey(request) // "sk_live_1"
+ *
+ * @since 0.1.0
+ * @category identify
+ */
+export const apiKey = (request: HttpServerRequest.HttpServerRequest): string | undefined =>
+  bearer.exec(request.headers["authorization"] ?? "")?.[1]
+
+/**
  * The default bucket key of a request: a SHA-256 digest of its bearer API key (stores never hold
  * the key itself), else its client address, else `"anonymous"`. Put
  * `HttpMiddleware.xForwardedHeaders` in front when the server sits behind a proxy.
@@ -155,8 +171,8 @@ const bearer = /^Bearer\s+(\S+)\s*$/i
  * @category identify
  */
 export const clientKey = (request: HttpServerRequest.HttpServerRequest): string => {
-  const apiKey = bearer.exec(request.headers["authorization"] ?? "")?.[1]
-  if (apiKey !== undefined) return `key:${createHash("sha256").update(apiKey).digest("base64url")}`
+  const key = apiKey(request)
+  if (key !== undefined) return `key:${createHash("sha256").update(key).digest("base64url")}`
   return request.remoteAddress._tag === "Some" ? `ip:${request.remoteAddress.value}` : "anonymous"
 }
 

@@ -213,6 +213,16 @@ describe("RateLimit tiers and keys", () => {
     })
   })
 
+  it("apiKey reads the bearer key, and nothing else", () => {
+    const withAuthorization = (authorization: string) =>
+      HttpServerRequest.fromWeb(new Request("http://localhost/", { headers: { authorization } }))
+    expect(RateLimit.apiKey(withAuthorization("Bearer sk_live_abc123"))).toBe("sk_live_abc123")
+    expect(RateLimit.apiKey(withAuthorization("bearer  sk_live_abc123 "))).toBe("sk_live_abc123")
+    expect(RateLimit.apiKey(withAuthorization("Basic dXNlcjpwYXNz"))).toBeUndefined()
+    expect(RateLimit.apiKey(withAuthorization("Bearer two keys"))).toBeUndefined()
+    expect(RateLimit.apiKey(HttpServerRequest.fromWeb(new Request("http://localhost/")))).toBeUndefined()
+  })
+
   it("the key of an API key is a digest, never the key itself", () => {
     const request = HttpServerRequest.fromWeb(
       new Request("http://localhost/", { headers: { authorization: "Bearer sk_live_abc123" } })
