@@ -1,7 +1,7 @@
 /**
- * One server of `bench/server-load.ts`, in a process of its own: `server-load.ts` forks this file
- * for every measurement, so that no two apps share a heap, a garbage collector or the JIT's type
- * feedback, as no two apps do in production.
+ * One server of `bench/server-load.ts`, in a process of its own: `server-load.ts` bundles this
+ * file once and runs the bundle with plain Node for every measurement, so that no two apps share a
+ * heap, a garbage collector or the JIT's type feedback, as no two apps do in production.
  *
  * Protocol over the IPC channel: this process sends `{ ready, url }` once it listens on 127.0.0.1;
  * on `start` it collects garbage (left by the previous measurement or the warm-up) and starts

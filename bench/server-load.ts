@@ -11,9 +11,11 @@
  * Every measurement gets a fresh server process of its own (`server-load-app.ts`), alone on the
  * box, as an app is in production: apps that share a process share its heap and its JIT, so one
  * app's garbage is collected during another's measurement and which ran before decides who pays.
- * The server warms up for a second and collects that garbage before it is measured. Rounds
- * alternate the order of the apps and medians are compared, since load on a small shared box is
- * noisy (quartiles of the per-round ratios are printed to show how much); the script prints
+ * The app is bundled with esbuild first and run by plain Node, as users ship a server (errata's
+ * packages from their sources, effect and the platform from node_modules), not through vite-node's
+ * module runner. The server warms up for a second and collects that garbage before it is measured.
+ * Rounds alternate the order of the apps and medians are compared, since load on a small shared
+ * box is noisy (quartiles of the per-round ratios are printed to show how much); the script prints
  * PASS/FAIL and always exits 0. Everything runs on 127.0.0.1; each measurement is bounded in time
  * (SECONDS) and the whole run by a watchdog.
  *
@@ -21,26 +23,65 @@
  * and the CPU time of its process (which adds the garbage collector's helper threads).
  *
  * The bar's pair (bare and errata, 200) is measured in every round; the other series, reported
- * without a bar, every third round.
+ * without a bar, every REPORTED_EVERY rounds.
  *
- * Environment: ROUNDS (default 15), SECONDS per measurement (default 2), CONNECTIONS (default 10).
+ * Environment: ROUNDS (default 24), REPORTED_EVERY (default 4), SECONDS per measurement (default 2),
+ * WARMUP_SECONDS (default 1), CONNECTIONS (default 10), PIN=0 to leave threads unpinned.
  */
 import autocannon from "autocannon"
+import { build } from "esbuild"
 import { Effect } from "effect"
-import { type ChildProcess, fork } from "node:child_process"
+import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { rm } from "node:fs/promises"
+import { availableParallelism } from "node:os"
 import { fileURLToPath } from "node:url"
+import { alias } from "../vitest.shared.js"
 import type { AppName, Message } from "./server-load-app.js"
 
-const ROUNDS = Number(process.env["ROUNDS"] ?? 15)
+const ROUNDS = Number(process.env["ROUNDS"] ?? 24)
 // The reported series (everything but the bar's pair) are measured every this many rounds.
-const REPORTED_EVERY = 3
+const REPORTED_EVERY = Number(process.env["REPORTED_EVERY"] ?? 4)
 const SECONDS = Number(process.env["SECONDS"] ?? 2)
+const WARMUP_SECONDS = Number(process.env["WARMUP_SECONDS"] ?? 1)
 const CONNECTIONS = Number(process.env["CONNECTIONS"] ?? 10)
 const BAR = 0.95
 
-const viteNode = fileURLToPath(new URL("../node_modules/vite-node/vite-node.mjs", import.meta.url))
-const config = fileURLToPath(new URL("../vitest.bench.config.ts", import.meta.url))
 const appScript = fileURLToPath(new URL("./server-load-app.ts", import.meta.url))
+// Inside node_modules, so that the bundle's imports of effect and the platform resolve from there.
+const appBundle = fileURLToPath(new URL(`../node_modules/.cache/errata/server-load-app-${process.pid}.mjs`, import.meta.url))
+
+// On a box of two cores or more, the server's main thread gets a core of its own and the load
+// generator (this process's main thread) the other, so that neither takes the other's time, as
+// when the load comes from another machine. Their helper threads (the garbage collector's, libuv's)
+// are left free to run on either, as on a server. Without taskset both share the box as the
+// scheduler decides; PIN=0 asks for that.
+const SERVER_CPU = "1"
+const LOAD_CPU = "0"
+const pinThread = (pid: number, cpu: string) => {
+  try {
+    execFileSync("taskset", ["--cpu-list", "--pid", cpu, String(pid)], { stdio: "ignore" })
+    return true
+  } catch {
+    return false
+  }
+}
+const pinned = process.env["PIN"] !== "0" && availableParallelism() >= 2 && pinThread(process.pid, LOAD_CPU)
+
+// The server runs as users ship one: bundled (errata from its sources, as a bundler would take it)
+// and run by plain Node, with effect and the platform loaded from node_modules.
+const bundleApp = Effect.promise(() =>
+  build({
+    entryPoints: [appScript],
+    outfile: appBundle,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    alias,
+    external: ["effect", "@effect/*"],
+    logLevel: "silent"
+  })
+)
 
 interface Server {
   readonly url: string
@@ -73,8 +114,10 @@ const awaitMessage = <T extends Message["_tag"]>(child: ChildProcess, reply: T, 
 const start = (name: AppName) =>
   Effect.acquireRelease(
     Effect.promise(async (): Promise<Server> => {
-      const child = fork(viteNode, ["--config", config, appScript, name], { execArgv: ["--expose-gc"] })
+      const child = spawn(process.execPath, ["--expose-gc", appBundle, name], { stdio: ["ignore", "inherit", "inherit", "ipc"] })
       const ready = await awaitMessage(child, "ready")
+      // Its helper threads exist by now and keep the whole box.
+      if (pinned && child.pid !== undefined) pinThread(child.pid, SERVER_CPU)
       return {
         url: ready.url,
         process: child,
@@ -144,7 +187,7 @@ const plan: ReadonlyArray<readonly [Series, AppName, string]> = [
 const measure = (app: AppName, path: string) =>
   Effect.scoped(Effect.gen(function*() {
     const server = yield* start(app)
-    yield* load(server, path, 1) // warm-up: JIT and sockets
+    yield* load(server, path, WARMUP_SECONDS) // warm-up: JIT and sockets
     return yield* load(server, path, SECONDS)
   }))
 
@@ -164,7 +207,8 @@ const answerAlike = Effect.scoped(Effect.gen(function*() {
 const program = Effect.gen(function*() {
   console.log(
     `server-load: ${ROUNDS} rounds × ${SECONDS}s per measurement (the bar's pair every round, the rest every ` +
-      `${REPORTED_EVERY}), ${CONNECTIONS} connections, 127.0.0.1, a fresh server process per measurement`
+      `${REPORTED_EVERY}), ${CONNECTIONS} connections, 127.0.0.1, a fresh server process per measurement` +
+      (pinned ? `, main threads pinned: the server's to CPU ${SERVER_CPU}, the load's to CPU ${LOAD_CPU}` : ", unpinned")
   )
   // Indexed by round; a series not measured in a round has no entry for it.
   const perSeries = (): Record<Series, Array<number>> => ({
@@ -179,6 +223,7 @@ const program = Effect.gen(function*() {
   const busy = perSeries()
   const cpu = perSeries()
   let transportErrors = 0
+  yield* Effect.acquireRelease(bundleApp, () => Effect.promise(() => rm(appBundle, { force: true })))
   if (!(yield* answerAlike)) {
     console.log("setup check failed: the servers do not answer alike")
     return
@@ -253,7 +298,7 @@ const program = Effect.gen(function*() {
 const watchdog = setTimeout(() => {
   console.log("server-load: watchdog fired; stopping")
   process.exit(0)
-}, (ROUNDS * plan.length * (SECONDS + 5) + 60) * 1000)
+}, (ROUNDS * plan.length * (SECONDS + WARMUP_SECONDS + 5) + 60) * 1000)
 
 Effect.runPromise(Effect.scoped(program)).then(
   () => {
