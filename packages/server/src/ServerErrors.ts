@@ -178,7 +178,7 @@ const answer = (cause: Cause.Cause<unknown>, id: string) =>
  */
 export const make = (options: Options = {}): <E, R>(app: HttpApp.Default<E, R>) => HttpApp.Default<never, R> => {
   const custom = options.generateRequestId
-  // A generated ID goes into a header as it is: one the header cannot carry falls back to a UUID.
+  // A generated ID goes into a header as it is: one the header cannot carry falls back to the default.
   const generate = custom === undefined ? RequestId.generate : () => {
     const id = custom()
     return RequestId.isSafe(id) ? id : RequestId.generate()
