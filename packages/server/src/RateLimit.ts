@@ -421,6 +421,8 @@ export interface RedisOptions {
   readonly commandTimeout?: Duration.DurationInput | undefined
 }
 
+const DEFAULT_REDIS_PREFIX = "errata:ratelimit:"
+
 const isRedisUrl = (url: string): boolean => URL.canParse(url) && /^rediss?:$/.test(new URL(url).protocol)
 
 /**
@@ -456,7 +458,7 @@ export const layerRedis = (options: RedisOptions): Layer.Layer<RateLimiter.RateL
       if (!isRedisUrl(url)) return Effect.dieMessage("RateLimit.layerRedis: the URL must start with redis:// or rediss://")
       return RedisStore.make({
         url,
-        prefix: options.prefix ?? "errata:ratelimit:",
+        prefix: options.prefix ?? DEFAULT_REDIS_PREFIX,
         connectTimeout: Duration.decode(options.connectTimeout ?? Duration.seconds(1)),
         commandTimeout: Duration.decode(options.commandTimeout ?? Duration.seconds(1))
       })
@@ -477,7 +479,7 @@ export const redisConfig: Config.Config<RedisOptions> = Config.all({
       validation: (url) => isRedisUrl(Redacted.value(url))
     })
   ),
-  prefix: Config.string("ERRATA_REDIS_PREFIX").pipe(Config.withDefault("errata:ratelimit:"))
+  prefix: Config.string("ERRATA_REDIS_PREFIX").pipe(Config.withDefault(DEFAULT_REDIS_PREFIX))
 })
 
 /**

@@ -31,6 +31,9 @@ export interface Options {
 /** The longest wait between two reconnection attempts: how late the store sees Redis come back. */
 const RECONNECT_CAP_MILLIS = 1000
 
+// ioredis takes whole milliseconds, and reads 0 as "no timeout".
+const timeoutMillis = (duration: Duration.Duration): number => Math.max(1, Math.round(Duration.toMillis(duration)))
+
 // One hash per bucket, `tokens` and `refill` (the time of the last refill, Redis's clock in ms).
 // The arithmetic is `layerStoreMemory`'s; two things differ. The time is Redis's own (`TIME`), so
 // instances whose clocks disagree still share one refill schedule. And the hash expires once the
@@ -139,7 +142,7 @@ const loadIoredis = Effect.tryPromise({
 export const make = (options: Options): Effect.Effect<Context.Tag.Service<typeof RateLimiter.RateLimiterStore>, never, Scope.Scope> =>
   Effect.gen(function*() {
     const { Redis } = yield* loadIoredis
-    const connectTimeoutMillis = Math.max(1, Math.round(Duration.toMillis(options.connectTimeout)))
+    const connectTimeoutMillis = timeoutMillis(options.connectTimeout)
     // Why the client is not connected, for the store's errors: the last connection error since
     // it was last ready, else that the connection closed.
     let notReady = "not connected yet"
@@ -159,7 +162,7 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<typeof
           connectTimeout: connectTimeoutMillis,
           // A Redis that accepts commands and never answers (stalled, partitioned) would collect
           // abandoned commands; ioredis fails each after this.
-          commandTimeout: Math.max(1, Math.round(Duration.toMillis(options.commandTimeout)))
+          commandTimeout: timeoutMillis(options.commandTimeout)
         })
         // Connection errors are the middleware's to report, once per interval, through the store
         // failures they cause; this keeps ioredis from printing each reconnection attempt.
