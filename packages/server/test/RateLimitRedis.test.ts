@@ -39,6 +39,16 @@ const instance = <E>(
     (context) => Context.get(context, BaseUrl)
   )
 
+/** Two instances on one Redis and one prefix, so one set of buckets; gives their base URLs. */
+const twoInstancesSharingRedis = (options: RateLimit.Options) =>
+  Effect.gen(function*() {
+    const redis = yield* redisServer
+    const prefix = uniquePrefix()
+    const a = yield* instance(options, RateLimit.layerRedis({ url: redis.url, prefix }))
+    const b = yield* instance(options, RateLimit.layerRedis({ url: redis.url, prefix }))
+    return [a, b] as const
+  })
+
 const sendTo = (base: string, init: RequestInit = {}) => Effect.provideService(send("/ok", init), BaseUrl, base)
 
 const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
@@ -73,11 +83,10 @@ const MARGIN = 1000
 describe("RateLimit.layerRedis: instances that share one Redis share the limit", () => {
   it.scopedLive("a key over its limit is refused by both instances together; the headers count across them", () =>
     Effect.gen(function*() {
-      const redis = yield* redisServer
-      const prefix = uniquePrefix()
-      const options = { tiers: { shared: { perMinute: 1, burst: 5 } }, identify: RateLimit.identifyByKey("shared") }
-      const a = yield* instance(options, RateLimit.layerRedis({ url: redis.url, prefix }))
-      const b = yield* instance(options, RateLimit.layerRedis({ url: redis.url, prefix }))
+      const [a, b] = yield* twoInstancesSharingRedis({
+        tiers: { shared: { perMinute: 1, burst: 5 } },
+        identify: RateLimit.identifyByKey("shared")
+      })
       expect(a).not.toBe(b)
 
       const key = as("sk_test_shared")
@@ -106,11 +115,10 @@ describe("RateLimit.layerRedis: instances that share one Redis share the limit",
 
   it.scopedLive("200 concurrent requests over two instances on a burst of 150: exactly 150 pass", () =>
     Effect.gen(function*() {
-      const redis = yield* redisServer
-      const prefix = uniquePrefix()
-      const options = { tiers: { pro: { perMinute: 1, burst: 150 } }, identify: RateLimit.identifyByKey("pro") }
-      const a = yield* instance(options, RateLimit.layerRedis({ url: redis.url, prefix }))
-      const b = yield* instance(options, RateLimit.layerRedis({ url: redis.url, prefix }))
+      const [a, b] = yield* twoInstancesSharingRedis({
+        tiers: { pro: { perMinute: 1, burst: 150 } },
+        identify: RateLimit.identifyByKey("pro")
+      })
 
       const key = as("sk_test_concurrent")
       const responses = yield* Effect.forEach(
