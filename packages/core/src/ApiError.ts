@@ -598,7 +598,6 @@ export const make = <C extends Catalog.Code>(
   ) as ApiErrorOf<C>
 }
 
-
 /**
  * The categories present in an error type.
  *

@@ -5,9 +5,9 @@
  * request ID is its trace, and Effect adds the span trace to the Cause). This is what keeps
  * `Wire.decode` within reach of a hand-written `JSON.parse` + `switch`.
  *
- * Catalog classes only: drift errors are rare and use their constructor. The instance is a genuine `Error` (Reflect.construct gives it the internal error slot) with the
- * class's prototype and the same own properties `new Class(props, true)` gives; a test holds the
- * two equal.
+ * Catalog classes only: drift errors are rare and use their constructor. The instance is a genuine
+ * `Error` (Reflect.construct gives it the internal error slot) with the class's prototype and the
+ * same own properties `new Class(props, true)` gives; a test holds the two equal.
  */
 
 // A writable view of V8's `Error.stackTraceLimit`, which Node's types declare as a number only.
