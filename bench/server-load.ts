@@ -29,14 +29,9 @@
  * WARMUP_SECONDS (default 1), CONNECTIONS (default 10), PIN=0 to leave threads unpinned.
  */
 import autocannon from "autocannon"
-import { build } from "esbuild"
 import { Effect } from "effect"
-import { type ChildProcess, execFileSync, spawn } from "node:child_process"
-import { rm } from "node:fs/promises"
-import { availableParallelism } from "node:os"
-import { fileURLToPath } from "node:url"
-import { alias } from "../vitest.shared.js"
-import type { AppName, Message } from "./server-load-app.js"
+import type { AppName } from "./server-load-app.js"
+import { bundleApp, LOAD_CPU, pinned, type Server, SERVER_CPU, start } from "./server-process.js"
 
 const ROUNDS = Number(process.env["ROUNDS"] ?? 24)
 // The reported series (everything but the bar's pair) are measured every this many rounds.
@@ -45,95 +40,6 @@ const SECONDS = Number(process.env["SECONDS"] ?? 2)
 const WARMUP_SECONDS = Number(process.env["WARMUP_SECONDS"] ?? 1)
 const CONNECTIONS = Number(process.env["CONNECTIONS"] ?? 10)
 const BAR = 0.95
-
-const appScript = fileURLToPath(new URL("./server-load-app.ts", import.meta.url))
-// Inside node_modules, so that the bundle's imports of effect and the platform resolve from there.
-const appBundle = fileURLToPath(new URL(`../node_modules/.cache/errata/server-load-app-${process.pid}.mjs`, import.meta.url))
-
-// On a box of two cores or more, the server's main thread gets a core of its own and the load
-// generator (this process's main thread) the other, so that neither takes the other's time, as
-// when the load comes from another machine. Their helper threads (the garbage collector's, libuv's)
-// are left free to run on either, as on a server. Without taskset both share the box as the
-// scheduler decides; PIN=0 asks for that.
-const SERVER_CPU = "1"
-const LOAD_CPU = "0"
-const pinThread = (pid: number, cpu: string) => {
-  try {
-    execFileSync("taskset", ["--cpu-list", "--pid", cpu, String(pid)], { stdio: "ignore" })
-    return true
-  } catch {
-    return false
-  }
-}
-const pinned = process.env["PIN"] !== "0" && availableParallelism() >= 2 && pinThread(process.pid, LOAD_CPU)
-
-// The server runs as users ship one: bundled (errata from its sources, as a bundler would take it)
-// and run by plain Node, with effect and the platform loaded from node_modules.
-const bundleApp = Effect.promise(() =>
-  build({
-    entryPoints: [appScript],
-    outfile: appBundle,
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    alias,
-    external: ["effect", "@effect/*"],
-    logLevel: "silent"
-  })
-)
-
-interface Server {
-  readonly url: string
-  readonly process: ChildProcess
-  readonly request: <T extends Message["_tag"]>(message: Message, reply: T) => Promise<Reply<T>>
-}
-
-type Reply<T extends Message["_tag"]> = Extract<Message, { readonly _tag: T }>
-
-// A process that has already exited emits "exit" no more: waiting for it would never end.
-const hasExited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null
-
-// The next message of tag `reply` from `child`, after sending it `message` (if any).
-const awaitMessage = <T extends Message["_tag"]>(child: ChildProcess, reply: T, message?: Message) =>
-  new Promise<Reply<T>>((resolve, reject) => {
-    const isReply = (received: Message): received is Reply<T> => received._tag === reply
-    const onMessage = (received: Message) => {
-      if (!isReply(received)) return
-      child.off("message", onMessage)
-      child.off("exit", onExit)
-      resolve(received)
-    }
-    const onExit = () => reject(new Error(`server process exited with ${child.exitCode ?? child.signalCode}`))
-    if (hasExited(child)) return onExit()
-    child.on("message", onMessage)
-    child.once("exit", onExit)
-    if (message !== undefined) child.send(message)
-  })
-
-const start = (name: AppName) =>
-  Effect.acquireRelease(
-    Effect.promise(async (): Promise<Server> => {
-      const child = spawn(process.execPath, ["--expose-gc", appBundle, name], { stdio: ["ignore", "inherit", "inherit", "ipc"] })
-      const ready = await awaitMessage(child, "ready")
-      // Its helper threads exist by now and keep the whole box.
-      if (pinned && child.pid !== undefined) pinThread(child.pid, SERVER_CPU)
-      return {
-        url: ready.url,
-        process: child,
-        request: (message, reply) => awaitMessage(child, reply, message)
-      }
-    }),
-    // Gone before the next measurement starts.
-    (server) =>
-      Effect.promise(() =>
-        new Promise<void>((resolve) => {
-          if (hasExited(server.process)) return resolve()
-          server.process.once("exit", () => resolve())
-          server.process.kill()
-        })
-      )
-  )
 
 const load = (server: Server, path: string, seconds: number) =>
   Effect.promise(async () => {
@@ -223,7 +129,7 @@ const program = Effect.gen(function*() {
   const busy = perSeries()
   const cpu = perSeries()
   let transportErrors = 0
-  yield* Effect.acquireRelease(bundleApp, () => Effect.promise(() => rm(appBundle, { force: true })))
+  yield* bundleApp
   if (!(yield* answerAlike)) {
     console.log("setup check failed: the servers do not answer alike")
     return
