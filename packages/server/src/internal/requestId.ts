@@ -94,9 +94,9 @@ export const withRequestId = <A, E, R>(
   })
 
 // The fiber's own `setFiberRef`, called from inside the fiber as `FiberRef.set` itself does, saves
-// the three run-loop steps of `FiberRef.set`: a third of what the middleware costs a request. It
-// is not on the public `RuntimeFiber` interface, so it is looked for, and `FiberRef.set` is used
-// should an Effect release not have it.
+// the three run-loop steps of `FiberRef.set` on every request. It is not on the public
+// `RuntimeFiber` interface, so it is looked for, and `FiberRef.set` is used should an Effect
+// release not have it.
 interface SettableFiber {
   setFiberRef<A>(fiberRef: FiberRef.FiberRef<A>, value: A): void
 }
