@@ -28,10 +28,9 @@
  * Environment: ROUNDS (default 24), REPORTED_EVERY (default 4), SECONDS per measurement (default 2),
  * WARMUP_SECONDS (default 1), CONNECTIONS (default 10), PIN=0 to leave threads unpinned.
  */
-import autocannon from "autocannon"
 import { Effect } from "effect"
 import type { AppName } from "./server-load-app.js"
-import { bundleApp, LOAD_CPU, pinned, type Server, SERVER_CPU, start } from "./server-process.js"
+import { bundleApp, LOAD_CPU, loadOnce, pinned, runBounded, type Server, SERVER_CPU, start } from "./server-process.js"
 
 const ROUNDS = Number(process.env["ROUNDS"] ?? 24)
 // The reported series (everything but the bar's pair) are measured every this many rounds.
@@ -43,9 +42,7 @@ const BAR = 0.95
 
 const load = (server: Server, path: string, seconds: number) =>
   Effect.promise(async () => {
-    await server.request({ _tag: "start" }, "started")
-    const result = await autocannon({ url: server.url + path, connections: CONNECTIONS, duration: seconds, timeout: 5 })
-    const stopped = await server.request({ _tag: "stop" }, "stopped")
+    const { result, stopped } = await loadOnce(server, { path, seconds, connections: CONNECTIONS })
     const perRequest = (millis: number) => result.requests.total > 0 ? (millis * 1000) / result.requests.total : 0
     return {
       rps: result.requests.average,
@@ -200,19 +197,5 @@ const program = Effect.gen(function*() {
   console.log(`transport errors, timeouts and non-2xx on 200 routes: ${transportErrors}`)
 })
 
-// A watchdog bounds the whole run whatever happens to a measurement.
-const watchdog = setTimeout(() => {
-  console.log("server-load: watchdog fired; stopping")
-  process.exit(0)
-}, (ROUNDS * plan.length * (SECONDS + WARMUP_SECONDS + 5) + 60) * 1000)
-
-Effect.runPromise(Effect.scoped(program)).then(
-  () => {
-    clearTimeout(watchdog)
-    process.exit(0)
-  },
-  (error: unknown) => {
-    console.error(error)
-    process.exit(0)
-  }
-)
+// Always exits 0, so that `pnpm bench` goes on to the bundle size whatever the load gave.
+runBounded("server-load", ROUNDS * plan.length * (SECONDS + WARMUP_SECONDS + 5) + 60, program, 0)

@@ -3,8 +3,9 @@
  * `server-load-app.ts` bundled once, and one plain Node process per measurement that serves it on
  * 127.0.0.1, with its main thread pinned to a core of its own.
  */
+import autocannon from "autocannon"
 import { build } from "esbuild"
-import { Effect } from "effect"
+import { Effect, type Scope } from "effect"
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { rm } from "node:fs/promises"
 import { availableParallelism } from "node:os"
@@ -111,3 +112,48 @@ export const start = (name: AppName) =>
         })
       )
   )
+
+/**
+ * One load of `seconds` on `path`, counted by the server from `start` to `stop` (with V8's CPU
+ * profile when `profile` is set): autocannon's result and the server's own report.
+ */
+export const loadOnce = async (
+  server: Server,
+  options: { readonly path: string; readonly seconds: number; readonly connections: number; readonly profile?: boolean }
+) => {
+  await server.request({ _tag: "start", profile: options.profile === true }, "started")
+  const result = await autocannon({
+    url: server.url + options.path,
+    connections: options.connections,
+    duration: options.seconds,
+    timeout: 5
+  })
+  const stopped = await server.request({ _tag: "stop" }, "stopped")
+  return { result, stopped }
+}
+
+/**
+ * Runs a benchmark's program, bounded by a watchdog whatever happens to a measurement, and exits
+ * with `exitOnError` should it fail.
+ */
+export const runBounded = <E>(
+  name: string,
+  boundSeconds: number,
+  program: Effect.Effect<void, E, Scope.Scope>,
+  exitOnError: number
+) => {
+  const watchdog = setTimeout(() => {
+    console.log(`${name}: watchdog fired; stopping`)
+    process.exit(0)
+  }, boundSeconds * 1000)
+  Effect.runPromise(Effect.scoped(program)).then(
+    () => {
+      clearTimeout(watchdog)
+      process.exit(0)
+    },
+    (error: unknown) => {
+      console.error(error)
+      process.exit(exitOnError)
+    }
+  )
+}

@@ -15,10 +15,9 @@
  * WARMUP_SECONDS (default 2), CONNECTIONS (default 10), PATH_TO (default /contacts/1), TOP (default
  * 30), PIN=0 to leave threads unpinned.
  */
-import autocannon from "autocannon"
 import { Effect } from "effect"
 import type { AppName } from "./server-load-app.js"
-import { bundleApp, pinned, start } from "./server-process.js"
+import { bundleApp, loadOnce, pinned, runBounded, start } from "./server-process.js"
 
 // The apps' names, checked against the app's own list by the type (the app module itself is not
 // imported: loading it starts a server).
@@ -43,10 +42,13 @@ const profileOnce = (app: AppName, totals: Totals) =>
   Effect.scoped(Effect.gen(function*() {
     const server = yield* start(app)
     yield* Effect.promise(async () => {
-      await autocannon({ url: server.url + PATH_TO, connections: CONNECTIONS, duration: WARMUP_SECONDS, timeout: 5 })
-      await server.request({ _tag: "start", profile: true }, "started")
-      const result = await autocannon({ url: server.url + PATH_TO, connections: CONNECTIONS, duration: SECONDS, timeout: 5 })
-      const stopped = await server.request({ _tag: "stop" }, "stopped")
+      await loadOnce(server, { path: PATH_TO, seconds: WARMUP_SECONDS, connections: CONNECTIONS })
+      const { result, stopped } = await loadOnce(server, {
+        path: PATH_TO,
+        seconds: SECONDS,
+        connections: CONNECTIONS,
+        profile: true
+      })
       totals.requests += result.requests.total
       for (const [key, micros] of Object.entries(stopped.selfMicros ?? {})) {
         totals.self.set(key, (totals.self.get(key) ?? 0) + micros)
@@ -93,19 +95,4 @@ if (!isAppName(first) || !isAppName(second)) {
   process.exit(1)
 }
 
-// A watchdog bounds the whole run whatever happens to a measurement.
-const watchdog = setTimeout(() => {
-  console.log("server-profile: watchdog fired; stopping")
-  process.exit(0)
-}, (ROUNDS * 2 * (SECONDS + WARMUP_SECONDS + 10) + 60) * 1000)
-
-Effect.runPromise(Effect.scoped(program(first, second))).then(
-  () => {
-    clearTimeout(watchdog)
-    process.exit(0)
-  },
-  (error: unknown) => {
-    console.error(error)
-    process.exit(1)
-  }
-)
+runBounded("server-profile", ROUNDS * 2 * (SECONDS + WARMUP_SECONDS + 10) + 60, program(first, second), 1)
