@@ -5,54 +5,20 @@
  *
  * Protocol over the IPC channel: this process sends `{ ready, url }` once it listens on 127.0.0.1;
  * on `start` it collects garbage (left by the previous measurement or the warm-up) and starts
- * counting its event loop's busy time and its CPU time, and on `stop` it reports both since. A
+ * counting its event loop's busy time, its CPU time and the bytes it allocates, and on `stop` it
+ * reports all three since. A
  * `start` with `profile` also runs V8's sampling CPU profiler until `stop`, which then reports the
  * self time of every function seen (`server-profile.ts`).
  */
 import type { HttpApp } from "@effect/platform"
-import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
+import { HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { ApiError } from "@errata/core"
-import { ServerErrors } from "@errata/server"
 import { Effect, Layer, Scope } from "effect"
 import { createServer } from "node:http"
 import { Session } from "node:inspector/promises"
 import { performance } from "node:perf_hooks"
-
-const contact = { data: { id: "550e8400-e29b-41d4-a716-446655440000", name: "Ada Lovelace" }, meta: {} }
-const notFoundBody = { error: { code: "NOT_FOUND", message: "Contact not found" } }
-const raise = Effect.suspend(() => Effect.fail(new ApiError.NotFound({ message: "Contact not found" })))
-const writtenByHand = Effect.sync(() => HttpServerResponse.unsafeJson(notFoundBody, { status: 404 }))
-
-let served = 0
-
-const routes = <E>(missing: Effect.Effect<HttpServerResponse.HttpServerResponse, E>) =>
-  HttpRouter.empty.pipe(
-    HttpRouter.get("/contacts/:id", HttpServerResponse.json(contact)),
-    HttpRouter.get("/missing/:id", missing)
-  )
-
-// The apps the load compares, by name.
-const apps = {
-  // What a server without errata does: the 404 written by hand, nothing raised.
-  bare: routes(writtenByHand),
-  // The bare router plus only the X-Request-ID header SPEC.md §4 asks of every response, with the
-  // cheapest unique ID there is (a counter, a short flat string): the least any server following
-  // the contract pays, errata or not.
-  bareWithId: routes(writtenByHand).pipe(
-    Effect.map((response) => HttpServerResponse.setHeader(response, "x-request-id", String(++served)))
-  ),
-  // The same error raised, and written by a hand-made catch-all: errata's job without errata.
-  caught: routes(raise).pipe(
-    Effect.catchAllCause(() =>
-      Effect.sync(() => HttpServerResponse.unsafeJson(notFoundBody, { status: 404, headers: { "x-request-id": "fixed" } }))
-    )
-  ),
-  errata: routes(raise).pipe(ServerErrors.middleware)
-} satisfies Record<string, HttpApp.Default<unknown>>
-
-/** The name of an app. */
-export type AppName = keyof typeof apps
+import { GCProfiler, getHeapStatistics } from "node:v8"
+import { type AppName, apps, isAppName } from "./server-apps.js"
 
 /** What the parent and this process say to each other. */
 export type Message =
@@ -64,11 +30,11 @@ export type Message =
     readonly _tag: "stopped"
     readonly busyMillis: number
     readonly cpuMillis: number
+    /** Bytes allocated on the JavaScript heap, garbage included. */
+    readonly allocatedBytes: number
     /** With `profile`: microseconds spent in each function itself, by `name file:line`. */
     readonly selfMicros?: Record<string, number>
   }
-
-const isAppName = (name: string | undefined): name is AppName => name !== undefined && name in apps
 
 const listen = <E>(app: HttpApp.Default<E>) =>
   Effect.gen(function*() {
@@ -121,11 +87,28 @@ const stopProfiler = async (session: Session): Promise<Record<string, number>> =
   return self
 }
 
+// What the heap grew by, plus what every collection in between freed: the bytes allocated, as the
+// sum of what each collection freed is the garbage made, and the growth what is still held.
+const countAllocations = () => {
+  const profiler = new GCProfiler()
+  const usedBefore = getHeapStatistics().used_heap_size
+  profiler.start()
+  return () => {
+    const usedAfter = getHeapStatistics().used_heap_size
+    const freed = profiler.stop().statistics.reduce(
+      (sum, gc) => sum + gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize,
+      0
+    )
+    return usedAfter - usedBefore + freed
+  }
+}
+
 const serve = (name: AppName) =>
   Effect.gen(function*() {
     send({ _tag: "ready", url: yield* listen(apps[name]) })
     let since = performance.eventLoopUtilization()
     let cpuSince = process.cpuUsage()
+    let allocated = () => 0
     let profiler: Promise<Session> | undefined
     process.on("message", async (message: Message) => {
       if (message._tag === "start") {
@@ -133,16 +116,19 @@ const serve = (name: AppName) =>
         if (message.profile === true) await (profiler = startProfiler())
         since = performance.eventLoopUtilization()
         cpuSince = process.cpuUsage()
+        allocated = countAllocations()
         send({ _tag: "started" })
       } else if (message._tag === "stop") {
         const cpu = process.cpuUsage(cpuSince)
         const busyMillis = performance.eventLoopUtilization(since).active
+        const allocatedBytes = allocated()
         const selfMicros = profiler === undefined ? undefined : await stopProfiler(await profiler)
         profiler = undefined
         send({
           _tag: "stopped",
           busyMillis,
           cpuMillis: (cpu.user + cpu.system) / 1000,
+          allocatedBytes,
           ...(selfMicros === undefined ? {} : { selfMicros })
         })
       }

@@ -20,7 +20,8 @@
  * (SECONDS) and the whole run by a watchdog.
  *
  * Besides requests/s, the server's own cost per request is reported: its event loop's busy time,
- * and the CPU time of its process (which adds the garbage collector's helper threads).
+ * the CPU time of its process (which adds the garbage collector's helper threads), and the bytes
+ * it allocates, which unlike time do not move with the box's noise.
  *
  * The bar's pair (bare and errata, 200) is measured in every round; the other series, reported
  * without a bar, every REPORTED_EVERY rounds.
@@ -29,7 +30,7 @@
  * WARMUP_SECONDS (default 1), CONNECTIONS (default 10), PIN=0 to leave threads unpinned.
  */
 import { Effect } from "effect"
-import type { AppName } from "./server-load-app.js"
+import type { AppName } from "./server-apps.js"
 import { bundleApp, LOAD_CPU, loadOnce, pinned, runBounded, type Server, SERVER_CPU, start } from "./server-process.js"
 
 const ROUNDS = Number(process.env["ROUNDS"] ?? 24)
@@ -43,11 +44,12 @@ const BAR = 0.95
 const load = (server: Server, path: string, seconds: number) =>
   Effect.promise(async () => {
     const { result, stopped } = await loadOnce(server, { path, seconds, connections: CONNECTIONS })
-    const perRequest = (millis: number) => result.requests.total > 0 ? (millis * 1000) / result.requests.total : 0
+    const perRequest = (total: number) => result.requests.total > 0 ? total / result.requests.total : 0
     return {
       rps: result.requests.average,
-      busyMicros: perRequest(stopped.busyMillis),
-      cpuMicros: perRequest(stopped.cpuMillis),
+      busyMicros: perRequest(stopped.busyMillis * 1000),
+      cpuMicros: perRequest(stopped.cpuMillis * 1000),
+      allocatedBytes: perRequest(stopped.allocatedBytes),
       errors: result.errors + result.timeouts + result.non2xx
     }
   })
@@ -125,6 +127,7 @@ const program = Effect.gen(function*() {
   const samples = perSeries()
   const busy = perSeries()
   const cpu = perSeries()
+  const allocated = perSeries()
   let transportErrors = 0
   yield* bundleApp
   if (!(yield* answerAlike)) {
@@ -136,10 +139,11 @@ const program = Effect.gen(function*() {
     const measured = round % REPORTED_EVERY === 0 ? plan : barPair
     const order = round % 2 === 0 ? measured : [...measured].reverse()
     for (const [series, app, path] of order) {
-      const { busyMicros, cpuMicros, errors, rps } = yield* measure(app, path)
+      const { allocatedBytes, busyMicros, cpuMicros, errors, rps } = yield* measure(app, path)
       samples[series][round] = rps
       busy[series][round] = busyMicros
       cpu[series][round] = cpuMicros
+      allocated[series][round] = allocatedBytes
       if (!series.endsWith("Missing")) transportErrors += errors
     }
     const last = (s: Series) => {
@@ -152,9 +156,10 @@ const program = Effect.gen(function*() {
     )
   }
   const m = (s: Series) => median(measuredOnly(samples[s]))
-  const perRequest = (what: string, of: Record<Series, Array<number>>) => {
-    const c = (s: Series) => median(measuredOnly(of[s]))
-    return `server ${what} µs/request (median): 200 bare ${c("bareOk").toFixed(1)}, bare+id ${c("bareWithIdOk").toFixed(1)}, ` +
+  // `what` per request, in `unit`, `scale` times the measured value.
+  const perRequest = (what: string, unit: string, of: Record<Series, Array<number>>, scale = 1) => {
+    const c = (s: Series) => median(measuredOnly(of[s])) * scale
+    return `server ${what} ${unit}/request (median): 200 bare ${c("bareOk").toFixed(1)}, bare+id ${c("bareWithIdOk").toFixed(1)}, ` +
       `errata ${c("errataOk").toFixed(1)} (bare/errata ${(c("bareOk") / c("errataOk")).toFixed(3)}); ` +
       `404 by hand ${c("bareMissing").toFixed(1)}, caught ${c("caughtMissing").toFixed(1)}, errata ${c("errataMissing").toFixed(1)}`
   }
@@ -192,8 +197,9 @@ const program = Effect.gen(function*() {
   console.log(`ratio 404 errata / raised + caught by hand: ${paired("errataMissing", "caughtMissing").toFixed(3)} (reported)`)
   console.log(`ratio 404 errata / written by hand, nothing raised: ${paired("errataMissing", "bareMissing").toFixed(3)} (reported)`)
   console.log(`ratio errata 404 / errata 200: ${paired("errataMissing", "errataOk").toFixed(3)} (reported)`)
-  console.log(perRequest("busy", busy))
-  console.log(perRequest("CPU", cpu))
+  console.log(perRequest("busy", "µs", busy))
+  console.log(perRequest("CPU", "µs", cpu))
+  console.log(perRequest("allocated", "KB", allocated, 1 / 1024))
   console.log(`transport errors, timeouts and non-2xx on 200 routes: ${transportErrors}`)
 })
 

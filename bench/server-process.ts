@@ -11,7 +11,8 @@ import { rm } from "node:fs/promises"
 import { availableParallelism } from "node:os"
 import { fileURLToPath } from "node:url"
 import { alias } from "../vitest.shared.js"
-import type { AppName, Message } from "./server-load-app.js"
+import type { AppName } from "./server-apps.js"
+import type { Message } from "./server-load-app.js"
 
 const appScript = fileURLToPath(new URL("./server-load-app.ts", import.meta.url))
 // Inside node_modules, so that the bundle's imports of effect and the platform resolve from there.

@@ -3,7 +3,7 @@
  * `pnpm bench:profile`. Not a bar: the tool for finding what the middleware costs once
  * `server-load.ts` says how much.
  *
- * Two apps of `server-load-app.ts` (APPS, default `bare,errata`) are served in turn, each round by
+ * Two apps of `server-apps.ts` (APPS, default `bare,errata`) are served in turn, each round by
  * a fresh process as in `server-load.ts`, and V8's sampling CPU profiler runs in the server for
  * the measured load only, after the warm-up. The self time of every function is summed over the
  * rounds and divided by the requests served, and the functions whose time per request differs
@@ -16,13 +16,8 @@
  * 30), PIN=0 to leave threads unpinned.
  */
 import { Effect } from "effect"
-import type { AppName } from "./server-load-app.js"
+import { type AppName, isAppName } from "./server-apps.js"
 import { bundleApp, loadOnce, pinned, runBounded, start } from "./server-process.js"
-
-// The apps' names, checked against the app's own list by the type (the app module itself is not
-// imported: loading it starts a server).
-const appNames = { bare: true, bareWithId: true, caught: true, errata: true } satisfies Record<AppName, true>
-const isAppName = (name: string | undefined): name is AppName => name !== undefined && Object.hasOwn(appNames, name)
 
 const ROUNDS = Number(process.env["ROUNDS"] ?? 4)
 const SECONDS = Number(process.env["SECONDS"] ?? 5)
@@ -91,7 +86,7 @@ const program = (a: AppName, b: AppName) =>
   })
 
 if (!isAppName(first) || !isAppName(second)) {
-  console.error(`server-profile: APPS must name two apps of server-load-app.ts, got ${process.env["APPS"]}`)
+  console.error(`server-profile: APPS must name two apps of server-apps.ts, got ${process.env["APPS"]}`)
   process.exit(1)
 }
 
