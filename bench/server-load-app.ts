@@ -6,9 +6,8 @@
  * Protocol over the IPC channel: this process sends `{ ready, url }` once it listens on 127.0.0.1;
  * on `start` it collects garbage (left by the previous measurement or the warm-up) and starts
  * counting its event loop's busy time, its CPU time and the bytes it allocates, and on `stop` it
- * reports all three since. A
- * `start` with `profile` also runs V8's sampling CPU profiler until `stop`, which then reports the
- * self time of every function seen (`server-profile.ts`).
+ * reports all three since. A `start` with `profile` also runs V8's sampling CPU profiler until
+ * `stop`, which then reports the self time of every function seen (`server-profile.ts`).
  */
 import type { HttpApp } from "@effect/platform"
 import { HttpServer } from "@effect/platform"
