@@ -15,26 +15,6 @@
 export type Category = "authentication" | "validation" | "resource" | "rate limiting" | "server"
 
 /**
- * One row of the catalog.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Entry {
-  /** The machine-readable wire code programs branch on. */
-  readonly code: string
-  /** The `_tag` of the error class: the PascalCase form of the code. */
-  readonly tag: string
-  /** The HTTP status the API answers with. */
-  readonly status: number
-  readonly category: Category
-  /** Whether the same request may succeed later, and so is retried. */
-  readonly transient: boolean
-  /** The default human message, also the meaning column of the docs table. */
-  readonly message: string
-}
-
-/**
  * The catalog as the contract writes it: one row per code, `[status, category, transient,
  * message]`. The `code` and `tag` of each entry are derived from its key.
  */
@@ -55,37 +35,17 @@ const rows = {
 
 type Rows = typeof rows
 
-/**
- * The `_tag` of a code: its PascalCase form (`NOT_FOUND` → `NotFound`).
- *
- * @since 0.1.0
- * @category models
- */
-export type TagOf<Code extends string> = Code extends `${infer Head}_${infer Rest}`
+// The `_tag` of a code: its PascalCase form (`NOT_FOUND` → `NotFound`).
+type TagOf<Code extends string> = Code extends `${infer Head}_${infer Rest}`
   ? `${Capitalize<Lowercase<Head>>}${TagOf<Rest>}`
   : Capitalize<Lowercase<Code>>
 
-/**
- * The `_tag` of a code, at run time.
- *
- * @example
- * import { Catalog } from "@errata/core"
- * Catalog.tagOf("RATE_LIMIT_EXCEEDED") // "RateLimitExceeded"
- *
- * @since 0.1.0
- * @category catalog
- */
-export const tagOf = <Code extends string>(code: Code): TagOf<Code> =>
+const tagOf = <Code extends string>(code: Code): TagOf<Code> =>
   // Boundary: the string built here is the one `TagOf` computes at the type level.
   code.toLowerCase().replace(/(?:^|_)([a-z])/g, (_, c: string) => c.toUpperCase()) as TagOf<Code>
 
-/**
- * The type of `entries`: each row with its `code` and `tag`, all as literal types.
- *
- * @since 0.1.0
- * @category models
- */
-export type Entries = {
+// Each row with its `code` and `tag`, all as literal types.
+type Entries = {
   readonly [C in keyof Rows]: {
     readonly code: C
     readonly tag: TagOf<C>
@@ -111,7 +71,7 @@ export const entries: Entries = buildEntries()
 // The overload is the boundary: Object.fromEntries forgets the keys, and each entry is exactly its
 // row plus the code and tag derived from its key, which is what `Entries` says.
 function buildEntries(): Entries
-function buildEntries(): Readonly<Record<string, Entry>> {
+function buildEntries(): Readonly<Record<string, unknown>> {
   return Object.fromEntries(
     Object.entries(rows).map(([code, [status, category, transient, message]]) => [
       code,
@@ -129,12 +89,16 @@ function buildEntries(): Readonly<Record<string, Entry>> {
 export type Code = keyof typeof entries
 
 /**
- * The catalog row of a code.
+ * The catalog row of a code, with every fact as a literal type; `Entry` alone is any row.
+ *
+ * @example
+ * import type { Catalog } from "@errata/core"
+ * type NotFoundStatus = Catalog.Entry<"NOT_FOUND">["status"] // 404
  *
  * @since 0.1.0
  * @category models
  */
-export type EntryOf<C extends Code> = (typeof entries)[C]
+export type Entry<C extends Code = Code> = Entries[C]
 
 /**
  * An error `_tag` of the catalog.
@@ -142,7 +106,7 @@ export type EntryOf<C extends Code> = (typeof entries)[C]
  * @since 0.1.0
  * @category models
  */
-export type Tag = EntryOf<Code>["tag"]
+export type Tag = Entry["tag"]
 
 /**
  * Every row, in catalog order.
@@ -150,7 +114,7 @@ export type Tag = EntryOf<Code>["tag"]
  * @since 0.1.0
  * @category catalog
  */
-export const all: ReadonlyArray<EntryOf<Code>> = Object.values(entries)
+export const all: ReadonlyArray<Entry> = Object.values(entries)
 
 /**
  * Every wire code, in catalog order.
@@ -160,42 +124,18 @@ export const all: ReadonlyArray<EntryOf<Code>> = Object.values(entries)
  */
 export const codes: ReadonlyArray<Code> = all.map((e) => e.code)
 
-/**
- * Every category, in catalog order.
- *
- * @since 0.1.0
- * @category catalog
- */
-export const categories: ReadonlyArray<Category> = [...new Set(all.map((e) => e.category))]
-
-const byCodeIndex: ReadonlyMap<string, EntryOf<Code>> = new Map(all.map((e) => [e.code, e]))
-const byTagIndex: ReadonlyMap<string, EntryOf<Code>> = new Map(all.map((e) => [e.tag, e]))
+const byCodeIndex: ReadonlyMap<string, Entry> = new Map(all.map((e) => [e.code, e]))
 
 /**
- * Whether a string is one of the catalog's wire codes.
+ * The row of a wire code, or `undefined` for a code outside the catalog (drift such as
+ * `RATE_LIMITED`).
  *
  * @example
  * import { Catalog } from "@errata/core"
- * Catalog.isCode("NOT_FOUND") // true
- * Catalog.isCode("RATE_LIMITED") // false
- *
- * @since 0.1.0
- * @category guards
- */
-export const isCode = (u: unknown): u is Code => typeof u === "string" && byCodeIndex.has(u)
-
-/**
- * The row of a wire code, or `undefined` for a code outside the catalog.
+ * Catalog.byCode("NOT_FOUND")?.tag // "NotFound"
+ * Catalog.byCode("RATE_LIMITED") // undefined
  *
  * @since 0.1.0
  * @category catalog
  */
-export const byCode = (code: string): EntryOf<Code> | undefined => byCodeIndex.get(code)
-
-/**
- * The row of an error `_tag`, or `undefined` for a tag outside the catalog.
- *
- * @since 0.1.0
- * @category catalog
- */
-export const byTag = (tag: string): EntryOf<Code> | undefined => byTagIndex.get(tag)
+export const byCode = (code: string): Entry | undefined => byCodeIndex.get(code)

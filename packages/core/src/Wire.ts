@@ -6,56 +6,51 @@
  *
  * @since 0.1.0
  */
-import * as Duration from "effect/Duration"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as ApiError from "./ApiError.js"
 import * as Catalog from "./Catalog.js"
-import * as RetryAfter from "./RetryAfter.js"
+import * as RetryAfter from "./internal/retryAfter.js"
 
-/**
- * The error object inside the envelope, with the code as an enum of the catalog.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ErrorObject = Schema.Struct({
+// The error object inside the envelope, with the code as an enum of the catalog.
+const ErrorObject = Schema.Struct({
   code: Schema.Literal(...Catalog.codes),
   message: Schema.String,
   details: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
 }).annotations({ identifier: "ErrorObject" })
 
 /**
- * The documented error body, `{ "error": { "code", "message", "details" } }`.
+ * The documented error body, `{ "error": { "code", "message", "details" } }`, with `code` as the
+ * enum of the catalog: for OpenAPI documents and for checking bodies in tests.
+ *
+ * @example
+ * import { Schema } from "effect"
+ * import { Wire } from "@errata/core"
+ * Schema.is(Wire.Body)({ error: { code: "NOT_FOUND", message: "Contact not found" } }) // true
  *
  * @since 0.1.0
  * @category schemas
  */
 export const Body = Schema.Struct({ error: ErrorObject }).annotations({ identifier: "ErrorBody" })
 
-/**
- * The body `encode` writes.
- *
- * @since 0.1.0
- * @category models
- */
-export interface WireBody {
+// The body `encode` writes.
+interface WireBody {
   readonly error: { readonly code: string; readonly message: string; readonly details?: unknown }
 }
 
-/**
- * Headers as a `Headers` object (fetch), a plain record (node, `@effect/platform`) or absent.
- *
- * @since 0.1.0
- * @category models
- */
-export type HeadersInput =
+// Headers as a `Headers` object (fetch), a plain record (node, `@effect/platform`) or absent.
+type HeadersInput =
   | { readonly get: (name: string) => string | null }
   | Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
   | undefined
 
 /**
- * What `decode` reads: the response status, its headers and its body in any form.
+ * What `decode` reads: the response status, its headers (a fetch `Headers`, a plain record, or
+ * none) and its body in any form.
+ *
+ * @example
+ * import { Wire } from "@errata/core"
+ * const input: Wire.ResponseInput = { status: 503, headers: { "retry-after": "5" }, body: null }
  *
  * @since 0.1.0
  * @category models
@@ -72,6 +67,10 @@ export interface ResponseInput {
 /**
  * What `encode` returns: ready for any HTTP server.
  *
+ * @example
+ * import { ApiError, Wire } from "@errata/core"
+ * const { body, headers, status }: Wire.Encoded = Wire.encode(new ApiError.NotFound())
+ *
  * @since 0.1.0
  * @category models
  */
@@ -81,36 +80,51 @@ export interface Encoded {
   readonly body: WireBody
 }
 
-/**
- * Reads one header, case-insensitively, from any of the accepted header forms.
- *
- * @since 0.1.0
- * @category headers
- */
-export const header = (headers: HeadersInput, name: string): string | undefined =>
-  headerLower(headers, name.toLowerCase())
+// The four headers decoding reads, read in one pass over the headers.
+interface Read {
+  requestId: string | undefined
+  contentType: string | undefined
+  retryAfter: string | undefined
+  retryAfterMs: string | undefined
+}
 
-const headerLower = (headers: HeadersInput, lower: string): string | undefined => {
+const firstString = (value: unknown): string | undefined => {
+  if (typeof value === "string") return value
+  const first: unknown = Array.isArray(value) ? value[0] : undefined
+  return typeof first === "string" ? first : undefined
+}
+
+const readHeaders = (headers: HeadersInput): Read => {
+  const read: Read = { requestId: undefined, contentType: undefined, retryAfter: undefined, retryAfterMs: undefined }
   const record: unknown = headers
-  if (!Predicate.isRecord(record)) return undefined
+  if (!Predicate.isRecord(record)) return read
   const get = record["get"]
   if (typeof get === "function") {
-    const value: unknown = get.call(headers, lower)
-    return typeof value === "string" ? value : undefined
+    const one = (name: string) => firstString(get.call(headers, name))
+    read.requestId = one("x-request-id")
+    read.contentType = one("content-type")
+    read.retryAfter = one("retry-after")
+    read.retryAfterMs = one("retry-after-ms")
+    return read
   }
-  // Node and @effect/platform already lower-case header names: try the direct hit first.
-  const direct = record[lower]
-  if (typeof direct === "string") return direct
   for (const key in record) {
-    if (key.toLowerCase() !== lower) continue
-    const value = record[key]
-    if (typeof value === "string") return value
-    if (Array.isArray(value)) {
-      const first: unknown = value[0]
-      return typeof first === "string" ? first : undefined
+    // Node and @effect/platform already lower-case header names; others may not.
+    switch (key.toLowerCase()) {
+      case "x-request-id":
+        read.requestId ??= firstString(record[key])
+        break
+      case "content-type":
+        read.contentType ??= firstString(record[key])
+        break
+      case "retry-after":
+        read.retryAfter ??= firstString(record[key])
+        break
+      case "retry-after-ms":
+        read.retryAfterMs ??= firstString(record[key])
+        break
     }
   }
-  return undefined
+  return read
 }
 
 const utf8 = new TextDecoder("utf-8")
@@ -122,9 +136,12 @@ const bodyText = (body: unknown): string | undefined => {
   return undefined
 }
 
+// The longest body excerpt an `UnexpectedResponse` keeps, in UTF-16 code units (1 KiB of ASCII).
+const excerptMaxLength = 1024
+
 const boundedExcerpt = (text: string): string => {
-  if (text.length <= ApiError.EXCERPT_MAX_LENGTH) return text
-  const cut = text.slice(0, ApiError.EXCERPT_MAX_LENGTH)
+  if (text.length <= excerptMaxLength) return text
+  const cut = text.slice(0, excerptMaxLength)
   const last = cut.charCodeAt(cut.length - 1)
   // Never end on half a surrogate pair.
   return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut
@@ -181,12 +198,27 @@ const errorObjectOf = (value: unknown): Readonly<Record<string, unknown>> | unde
   return typeof value["code"] === "string" ? value : undefined
 }
 
-const withRetryAfterHeader = (details: unknown, input: ResponseInput): unknown => {
-  if (ApiError.retryAfterOf(details) !== undefined) return details
+const hasRetryAfter = (details: unknown): boolean => {
+  const value = Predicate.isRecord(details) ? details["retryAfter"] : undefined
+  return typeof value === "number" && Number.isFinite(value) && value >= 0
+}
+
+// SPEC.md §3: a 429's wait is in `details.retryAfter`; one sent only as a header is folded in.
+const withRetryAfterHeader = (details: unknown, input: ResponseInput, headers: Read): unknown => {
+  if (hasRetryAfter(details)) return details
   if (details !== undefined && !Predicate.isRecord(details)) return details
-  const wait = RetryAfter.parse(headerLower(input.headers, "retry-after"), input.now ?? Date.now())
+  const wait = RetryAfter.parse(headers.retryAfter, input.now ?? Date.now())
   if (wait === undefined) return details
   return { ...details, retryAfter: RetryAfter.toSeconds(wait) }
+}
+
+// Any other wait a response's headers name (a 503's, a proxy page's) is kept beside the error.
+const withHeaderWait = <E extends ApiError.Any>(error: E, input: ResponseInput, headers: Read): E => {
+  const { retryAfter, retryAfterMs } = headers
+  if (retryAfter === undefined && retryAfterMs === undefined) return error
+  const wait = RetryAfter.fromHeaders(retryAfterMs, retryAfter, input.now ?? Date.now())
+  if (wait !== undefined) RetryAfter.record(error, wait)
+  return error
 }
 
 /**
@@ -198,7 +230,8 @@ const withRetryAfterHeader = (details: unknown, input: ResponseInput): unknown =
  *   catalog's when the body has none;
  * - another code gives `UnknownApiError` with code, status, message and details kept;
  * - anything else gives `UnexpectedResponse` with a bounded excerpt;
- * - a 429 whose body lacks `details.retryAfter` takes the `Retry-After` header into it.
+ * - a 429 whose body lacks `details.retryAfter` takes the `Retry-After` header into it, and any
+ *   other wait the headers name is kept for `ApiError.retryAfter`.
  *
  * @example
  * import { Wire } from "@errata/core"
@@ -214,7 +247,11 @@ const withRetryAfterHeader = (details: unknown, input: ResponseInput): unknown =
  * @category decoding
  */
 export const decode = (input: ResponseInput): ApiError.Any => {
-  const requestId = headerLower(input.headers, "x-request-id")
+  const headers = readHeaders(input.headers)
+  return withHeaderWait(decodeBody(input, headers), input, headers)
+}
+
+const decodeBody = (input: ResponseInput, headers: Read): ApiError.Any => {
   const body = input.body
   // The common case, a JSON object as text, skips the general body handling.
   if (typeof body === "string" && body.charCodeAt(0) === 0x7b) {
@@ -222,17 +259,18 @@ export const decode = (input: ResponseInput): ApiError.Any => {
     try {
       value = JSON.parse(body)
     } catch {
-      return unexpected(input, requestId, { _tag: "Invalid", text: body })
+      return unexpected(input, headers, { _tag: "Invalid", text: body })
     }
-    return fromJson(value, input, requestId) ?? unexpected(input, requestId, { _tag: "Json", value, text: body })
+    return fromJson(value, input, headers) ?? unexpected(input, headers, { _tag: "Json", value, text: body })
   }
   const parsed = parseBody(body)
-  return (parsed._tag === "Json" ? fromJson(parsed.value, input, requestId) : undefined) ??
-    unexpected(input, requestId, parsed)
+  return (parsed._tag === "Json" ? fromJson(parsed.value, input, headers) : undefined) ??
+    unexpected(input, headers, parsed)
 }
 
 // A parsed body in the wire format (enveloped or bare) as its error; `undefined` when it is not.
-const fromJson = (value: unknown, input: ResponseInput, requestId: string | undefined): ApiError.Any | undefined => {
+const fromJson = (value: unknown, input: ResponseInput, headers: Read): ApiError.Any | undefined => {
+  const requestId = headers.requestId
   const object = errorObjectOf(value)
   const code = object === undefined ? undefined : object["code"]
   if (object === undefined || typeof code !== "string" || code.length === 0) return undefined
@@ -242,7 +280,7 @@ const fromJson = (value: unknown, input: ResponseInput, requestId: string | unde
   if (entry !== undefined) {
     return ApiError.make(entry.code, {
       message: typeof message === "string" ? message : entry.message,
-      details: entry.code === "RATE_LIMIT_EXCEEDED" ? withRetryAfterHeader(rawDetails, input) : rawDetails,
+      details: entry.code === "RATE_LIMIT_EXCEEDED" ? withRetryAfterHeader(rawDetails, input, headers) : rawDetails,
       requestId
     })
   }
@@ -256,8 +294,8 @@ const fromJson = (value: unknown, input: ResponseInput, requestId: string | unde
   }, true)
 }
 
-const unexpected = (input: ResponseInput, requestId: string | undefined, parsed: Parsed): ApiError.UnexpectedResponse => {
-  const contentType = headerLower(input.headers, "content-type")
+const unexpected = (input: ResponseInput, headers: Read, parsed: Parsed): ApiError.UnexpectedResponse => {
+  const { contentType, requestId } = headers
   return new ApiError.UnexpectedResponse({
     reason: parsed._tag === "Empty" ? "EmptyBody" : parsed._tag === "Invalid" ? "InvalidJson" : "NotWireFormat",
     status: input.status,
@@ -267,13 +305,8 @@ const unexpected = (input: ResponseInput, requestId: string | undefined, parsed:
   }, true)
 }
 
-/**
- * The `Retry-After` a 429 is written with when its details name no wait.
- *
- * @since 0.1.0
- * @category constants
- */
-export const DEFAULT_RETRY_AFTER_SECONDS = 1
+// The `Retry-After` a 429 is written with when its details name no wait.
+const defaultRetryAfterSeconds = 1
 
 /**
  * Encodes an error as the response SPEC.md describes: its status, the enveloped body,
@@ -294,8 +327,8 @@ export const encode = (error: ApiError.ApiError | ApiError.UnknownApiError): Enc
   if (error.requestId !== undefined) headers["x-request-id"] = error.requestId
   let details = error.details
   if (error._tag === "RateLimitExceeded" || (error._tag === "UnknownApiError" && error.status === 429)) {
-    const wait = ApiError.retryAfterOf(details)
-    const seconds = wait === undefined ? DEFAULT_RETRY_AFTER_SECONDS : RetryAfter.toSeconds(wait)
+    const wait = Predicate.isRecord(details) && hasRetryAfter(details) ? details["retryAfter"] : undefined
+    const seconds = typeof wait === "number" ? RetryAfter.toSeconds(wait * 1000) : defaultRetryAfterSeconds
     headers["retry-after"] = String(seconds)
     details = { ...(Predicate.isRecord(details) ? details : {}), retryAfter: seconds }
   }
@@ -306,13 +339,8 @@ export const encode = (error: ApiError.ApiError | ApiError.UnknownApiError): Enc
   }
 }
 
-/**
- * The wire body of one code, as a schema.
- *
- * @since 0.1.0
- * @category schemas
- */
-export interface BodyOf<C extends Catalog.Code> {
+// The wire body of one code.
+interface BodyOf<C extends Catalog.Code> {
   readonly error: { readonly code: C; readonly message: string; readonly details?: unknown }
 }
 
@@ -348,13 +376,3 @@ export const schema = <C extends Catalog.Code>(code: C): Schema.Schema<ApiError.
     encode: (e) => ({ error: { ...encode(e).body.error, code } })
   }).annotations({ identifier: `${entry.tag}Body`, description: entry.message })
 }
-
-/**
- * The wait the server asked for in `details.retryAfter` (a 429 always names one; a 503 may), with
- * a 429's `Retry-After` header already folded in by `decode`.
- *
- * @since 0.1.0
- * @category decoding
- */
-export const retryAfter = (error: ApiError.Any): Duration.Duration | undefined =>
-  "details" in error ? ApiError.retryAfterOf(error.details) : undefined

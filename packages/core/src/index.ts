@@ -22,10 +22,3 @@ export * as ApiError from "./ApiError.js"
  * @since 0.1.0
  */
 export * as Wire from "./Wire.js"
-
-/**
- * Parsing and writing `Retry-After` values.
- *
- * @since 0.1.0
- */
-export * as RetryAfter from "./RetryAfter.js"

@@ -66,7 +66,7 @@ describe("exhaustive matching", () => {
       return Effect.succeed("")
     }))
     expectTypeOf(rest).toEqualTypeOf<
-      Effect.Effect<string, Exclude<ApiError.ApiError, ApiError.Validation>>
+      Effect.Effect<string, Exclude<ApiError.ApiError, ApiError.InCategory<"validation">>>
     >()
     const onlyServer = rest.pipe(
       Errors.catchCategory("authentication", () => Effect.succeed("")),
@@ -80,7 +80,8 @@ describe("exhaustive matching", () => {
     expectTypeOf<ApiError.Transient>().toEqualTypeOf<
       ApiError.RateLimitExceeded | ApiError.InternalError | ApiError.ServiceUnavailable
     >()
-    expectTypeOf<ApiError.Authentication>().toEqualTypeOf<ApiError.Unauthorized | ApiError.InsufficientPermissions>()
+    expectTypeOf<ApiError.InCategory<"authentication">>().toEqualTypeOf<ApiError.Unauthorized | ApiError.InsufficientPermissions>()
+    expectTypeOf<ApiError.InCategory<"server">>().toEqualTypeOf<ApiError.InternalError | ApiError.ServiceUnavailable>()
     expectTypeOf<ApiError.Any>().toEqualTypeOf<ApiError.ApiError | ApiError.UnknownApiError | ApiError.UnexpectedResponse>()
   })
 })
