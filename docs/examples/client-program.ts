@@ -33,7 +33,7 @@ export const ApiLive = (baseUrl: string, apiKey: string) =>
   ApiClient.layer({
     baseUrl,
     apiKey: Redacted.make(apiKey),
-    retry: { times: 3, base: "200 millis", maxRetryAfter: "5 seconds", budget: "20 seconds" }
+    retry: { times: 3, base: "200 millis", maxRetryAfter: "5 seconds", upTo: "20 seconds" }
   }).pipe(Layer.provide(NodeHttpClient.layerUndici))
 
 export const program = (baseUrl: string, apiKey: string, ids: ReadonlyArray<string>) =>

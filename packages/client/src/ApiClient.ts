@@ -27,22 +27,19 @@ import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { ApiError } from "@errata/core"
-import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
-import * as LogLevel from "effect/LogLevel"
 import * as Predicate from "effect/Predicate"
-import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import type * as Tracer from "effect/Tracer"
 import * as errorBody from "./internal/errorBody.js"
 import * as metadata from "./internal/metadata.js"
-import * as Retry from "./Retry.js"
-import * as RetryBudget from "./RetryBudget.js"
+import * as policy from "./internal/retryPolicy.js"
+import type * as Retry from "./Retry.js"
 
 /**
  * Every failure the client can raise: one of the fourteen errata errors for a response that came
@@ -78,88 +75,37 @@ export interface Client extends HttpClient.HttpClient.With<Failure> {}
  */
 export class ApiClient extends Context.Tag("@errata/client/ApiClient")<ApiClient, Client>() {}
 
-/**
- * The default bound on how much of an error body is read.
- *
- * @since 0.1.0
- * @category constants
- */
-export const DEFAULT_MAX_ERROR_BODY_BYTES = 64 * 1024
+// The default bound on how much of an error body is read.
+const defaultMaxErrorBodyBytes = 64 * 1024
 
 /**
- * Options of `decodeErrors`.
+ * Options of `layer`, `layerConfig` and `make`; `decodeErrors` reads `maxErrorBodyBytes`.
+ *
+ * @example
+ * import { ApiClient } from "@errata/client"
+ * const options: ApiClient.Options = { baseUrl: "https://api.example.com/v1", apiKey: "sk_live_…", retry: { times: 3 } }
  *
  * @since 0.1.0
  * @category models
  */
-export interface DecodeOptions {
+export interface Options {
+  /** Prepended to every request URL, e.g. `"https://api.example.com/v1"`. */
+  readonly baseUrl: string
+  /** Sent as `Authorization: Bearer <key>`; a `Redacted` keeps it out of logs. */
+  readonly apiKey: string | Redacted.Redacted
+  /**
+   * The retry policy of transient failures, the client's retry budget and its idempotency keys
+   * (`Retry.Options`), or `false` for no retries at all.
+   * @default {} (5 retries, 1 s doubling to 60 s, ±20% jitter; a retry budget of 20% of the
+   * successes plus 10 retries per second over a 10 s window; an Idempotency-Key on POST and PATCH)
+   */
+  readonly retry?: Retry.Options | false | undefined
   /**
    * The most bytes of an error body that are read; past it the connection is dropped and the
    * error is decoded from what arrived (a cut body gives an `UnexpectedResponse`).
    * @default 65536 (64 KiB)
    */
   readonly maxErrorBodyBytes?: number | undefined
-}
-
-/**
- * The retries of a client: the policy of each request (`Retry.Options`), and the retry budget all
- * its requests share.
- *
- * @since 0.1.0
- * @category models
- */
-export interface RetryPolicy extends Retry.Options {
-  /**
-   * The retry budget of the client, one bucket shared by all its requests and fibers: each
-   * successful answer earns `share` of a retry, each retry spends one, and `minRetriesPerSecond`
-   * are always allowed; when it is empty a transient failure is returned at once, without
-   * retrying. In a full outage the load on the server stays near the requests the program makes
-   * instead of `times + 1` times them. `false` turns it off. Not to be confused with `budget`, the
-   * time one request may take.
-   * @default {} (`RetryBudget.defaults`: share 0.2, minRetriesPerSecond 10, window "10 seconds")
-   */
-  readonly retryBudget?: RetryBudget.Options | false | undefined
-}
-
-/**
- * Options of `retryTransient`: the retry policy, the retry budget, and whether POST and PATCH
- * carry an `Idempotency-Key`.
- *
- * @since 0.1.0
- * @category models
- */
-export interface RetryOptions extends RetryPolicy {
-  /**
-   * Give every POST and PATCH an `Idempotency-Key` (one per logical request, the same on each of
-   * its retries), so a retried create cannot create twice on a server that honours the key.
-   * @default true
-   */
-  readonly idempotencyKey?: boolean | undefined
-}
-
-/**
- * Options of `layer` and `make`.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Options extends DecodeOptions {
-  /** Prepended to every request URL, e.g. `"https://api.example.com/v1"`. */
-  readonly baseUrl: string
-  /** Sent as `Authorization: Bearer <key>`; a `Redacted` keeps it out of logs. */
-  readonly apiKey: string | Redacted.Redacted
-  /**
-   * The retry policy of transient failures and the client's retry budget, or `false` for none.
-   * @default {} (5 retries, 1 s doubling to 60 s, ±20% jitter; a retry budget of 20% of the
-   * successes plus 10 retries per second over a 10 s window)
-   */
-  readonly retry?: RetryPolicy | false | undefined
-  /**
-   * Give every POST and PATCH an `Idempotency-Key`, kept across retries; a key set on the request
-   * is left alone.
-   * @default true
-   */
-  readonly idempotencyKey?: boolean | undefined
 }
 
 const isClient = (u: unknown): u is HttpClient.HttpClient.With<unknown, unknown> => Predicate.hasProperty(u, HttpClient.TypeId)
@@ -187,19 +133,19 @@ const isSuccess = (status: number): boolean => status >= 200 && status < 300
  */
 export const decodeErrors: {
   (
-    options?: DecodeOptions
+    options?: Pick<Options, "maxErrorBodyBytes">
   ): <E, R>(self: HttpClient.HttpClient.With<E, R>) => HttpClient.HttpClient.With<E | ApiError.Any | HttpClientError.RequestError, R>
   <E, R>(
     self: HttpClient.HttpClient.With<E, R>,
-    options?: DecodeOptions
+    options?: Pick<Options, "maxErrorBodyBytes">
   ): HttpClient.HttpClient.With<E | ApiError.Any | HttpClientError.RequestError, R>
 } = dual(
   (args) => isClient(args[0]),
   <E, R>(
     self: HttpClient.HttpClient.With<E, R>,
-    options?: DecodeOptions
+    options?: Pick<Options, "maxErrorBodyBytes">
   ): HttpClient.HttpClient.With<E | ApiError.Any | HttpClientError.RequestError, R> => {
-    const maxBytes = Math.max(0, options?.maxErrorBodyBytes ?? DEFAULT_MAX_ERROR_BODY_BYTES)
+    const maxBytes = Math.max(0, options?.maxErrorBodyBytes ?? defaultMaxErrorBodyBytes)
     const check = (
       response: HttpClientResponse.HttpClientResponse
     ): Effect.Effect<HttpClientResponse.HttpClientResponse, ApiError.Any | HttpClientError.RequestError> =>
@@ -211,15 +157,10 @@ export const decodeErrors: {
 const needsIdempotencyKey = (request: HttpClientRequest.HttpClientRequest): boolean =>
   (request.method === "POST" || request.method === "PATCH") && request.headers["idempotency-key"] === undefined
 
-/**
- * Gives every POST and PATCH that has none an `Idempotency-Key` header with a fresh UUID. The key
- * is set once per logical request, before any retry combinator re-sends it, so every retry of a
- * create carries the same key.
- *
- * @since 0.1.0
- * @category combinators
- */
-export const withIdempotencyKey = <E, R>(self: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> =>
+// Gives every POST and PATCH that has none an `Idempotency-Key` header with a fresh UUID. The key
+// is set once per logical request, before the retries re-send it, so every retry of a create
+// carries the same key.
+const withIdempotencyKey = <E, R>(self: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> =>
   // A request map runs when the request is executed, once per call to `execute`, never per retry.
   HttpClient.mapRequest(self, (request) =>
     needsIdempotencyKey(request)
@@ -228,7 +169,7 @@ export const withIdempotencyKey = <E, R>(self: HttpClient.HttpClient.With<E, R>)
 
 /**
  * The number of attempts the request that failed with this error made, first one included, when
- * it went through `retryTransient`; `undefined` for any other value.
+ * it went through `retryTransient` with retries on; `undefined` for any other value.
  *
  * The errors are core's `Schema.TaggedError` classes, whose fields are the wire contract; the
  * count is kept beside them (a `WeakMap` keyed by the error), so it survives `catchTags` and
@@ -246,14 +187,11 @@ export const withIdempotencyKey = <E, R>(self: HttpClient.HttpClient.With<E, R>)
  */
 export const attempts = (error: unknown): number | undefined => metadata.attempts(error)
 
-const requestIdOf = (error: unknown): string | undefined =>
-  Predicate.hasProperty(error, "requestId") && typeof error.requestId === "string" ? error.requestId : undefined
-
 const recordOutcome = (span: Tracer.Span, error: unknown, attempt: number): void => {
   metadata.setAttempts(error, attempt)
   span.attribute("errata.attempt", attempt)
-  span.attribute("errata.code", Retry.codeOf(error))
-  const requestId = requestIdOf(error)
+  span.attribute("errata.code", policy.codeOf(error))
+  const requestId = policy.requestIdOf(error)
   if (requestId !== undefined) span.attribute("http.request_id", requestId)
 }
 
@@ -262,166 +200,22 @@ const recordOutcome = (span: Tracer.Span, error: unknown, attempt: number): void
 const spanOptions = { kind: "internal", captureStackTrace: false } as const
 
 /**
- * The retry budget of one client, with the clock it is read by: the `Clock` of the client's first
- * request, kept so that the 2xx path can stamp its deposit without an Effect of its own.
- */
-class ClientBudget {
-  // Once per window a refusal is logged as a warning, so an outage shows at the default log level
-  // without a line per request; the rest are debug, like the retries.
-  private warnedAt = Number.NEGATIVE_INFINITY
-
-  constructor(readonly budget: RetryBudget.RetryBudget, readonly clock: Clock.Clock) {}
-
-  /** The success continuation of every attempt: one deposit, then the response as it came. */
-  readonly onSuccess = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<HttpClientResponse.HttpClientResponse> => {
-    this.budget.deposit(this.clock.unsafeCurrentTimeMillis())
-    return Effect.succeed(response)
-  }
-
-  deposit(): void {
-    this.budget.deposit(this.clock.unsafeCurrentTimeMillis())
-  }
-
-  tryWithdraw(): boolean {
-    return this.budget.tryWithdraw(this.clock.unsafeCurrentTimeMillis())
-  }
-
-  refusalLevel(): LogLevel.LogLevel {
-    const now = this.clock.unsafeCurrentTimeMillis()
-    if (now - this.warnedAt < this.budget.options.windowMillis) return LogLevel.Debug
-    this.warnedAt = now
-    return LogLevel.Warning
-  }
-}
-
-const percent = (share: number): string => `${Math.round(share * 1000) / 10}%`
-
-/**
- * Ends a request whose retry the budget refused: the error as it is, its outcome on the span, and
- * a log line that says why.
- */
-const refuse = <E>(
-  span: Tracer.Span,
-  error: E,
-  n: number,
-  code: string,
-  request: HttpClientRequest.HttpClientRequest,
-  client: ClientBudget
-): Effect.Effect<never, E> => {
-  recordOutcome(span, error, n)
-  span.attribute("errata.retry_budget", "exhausted")
-  const { minRetriesPerSecond, share } = client.budget.options
-  return Effect.logWithLevel(
-    client.refusalLevel(),
-    `errata: ${code} on attempt ${n}, not retried: the client's retry budget is exhausted ` +
-      `(retries are held to ${percent(share)} of the successful requests plus ${minRetriesPerSecond}/s)`
-  ).pipe(
-    Effect.annotateLogs({
-      "errata.retry_budget": "exhausted",
-      "errata.code": code,
-      "errata.attempt": n,
-      "http.request_id": requestIdOf(error) ?? "",
-      "http.request.method": request.method,
-      "url.full": request.url
-    }),
-    Effect.zipRight(Effect.fail(error))
-  )
-}
-
-/**
- * Runs one logical request: the first attempt as is, so a request that succeeds pays for nothing
- * but a failure handler (and, with a retry budget, one deposit); from the first failure on,
- * everything happens in a span `errata.request <METHOD>` that parents the retries' `http.client`
- * spans and ends with the outcome's code, attempt count and request ID.
- */
-const runWithRetries = <E, R>(
-  effect: Effect.Effect<HttpClientResponse.HttpClientResponse, E, R>,
-  request: HttpClientRequest.HttpClientRequest,
-  options: Retry.Resolved,
-  budget: ClientBudget | undefined
-): Effect.Effect<HttpClientResponse.HttpClientResponse, E, R> => {
-  const onSuccess = budget === undefined ? Effect.succeed : budget.onSuccess
-  const afterFailure = (
-    span: Tracer.Span,
-    error: E,
-    n: number,
-    startedAt: number | undefined
-  ): Effect.Effect<HttpClientResponse.HttpClientResponse, E, R> => {
-    if (n > options.times || !Retry.isRetryable(error)) {
-      // A 404 or a 401 is the server doing its job: it earns the budget its share, like a 2xx.
-      if (budget !== undefined && ApiError.isAny(error) && !Retry.isRetryable(error)) budget.deposit()
-      recordOutcome(span, error, n)
-      return Effect.fail(error)
-    }
-    return Effect.flatMap(Effect.zip(Clock.currentTimeMillis, Random.next), ([now, random]) => {
-      const wait = Retry.decide(options, error, n, startedAt === undefined ? 0 : now - startedAt, random)
-      if (wait === undefined) {
-        recordOutcome(span, error, n)
-        return Effect.fail(error)
-      }
-      const code = Retry.codeOf(error)
-      // Asked last, so that only a retry that would really be made spends from the budget.
-      if (budget !== undefined && !budget.tryWithdraw()) return refuse(span, error, n, code, request, budget)
-      return Effect.logDebug(`errata: ${code} on attempt ${n}, retrying in ${wait}ms`).pipe(
-        Effect.annotateLogs({
-          "errata.code": code,
-          "errata.attempt": n,
-          "errata.delay_ms": wait,
-          "http.request_id": requestIdOf(error) ?? "",
-          "http.request.method": request.method,
-          "url.full": request.url
-        }),
-        Effect.zipRight(Effect.sleep(wait)),
-        Effect.zipRight(retry(span, n + 1, startedAt))
-      )
-    })
-  }
-  const retry = (
-    span: Tracer.Span,
-    n: number,
-    startedAt: number | undefined
-  ): Effect.Effect<HttpClientResponse.HttpClientResponse, E, R> =>
-    Effect.matchEffect(Effect.annotateSpans(effect, "errata.attempt", n), {
-      onSuccess: (response) => {
-        span.attribute("errata.attempt", n)
-        const requestId = response.headers["x-request-id"]
-        if (requestId !== undefined) span.attribute("http.request_id", requestId)
-        return onSuccess(response)
-      },
-      onFailure: (error) => afterFailure(span, error, n, startedAt)
-    })
-  // `matchEffect` is what `catchAll` is made of: the success continuation that deposits costs no
-  // more than the `succeed` that `catchAll` would put there.
-  const first = (startedAt: number | undefined) =>
-    Effect.matchEffect(effect, {
-      onSuccess,
-      onFailure: (error) =>
-        Effect.useSpan(`errata.request ${request.method}`, spanOptions, (span) =>
-          Effect.withParentSpan(afterFailure(span, error, 1, startedAt), span))
-    })
-  return options.budgetMillis === undefined ? first(undefined) : Effect.flatMap(Clock.currentTimeMillis, first)
-}
-
-/**
  * Retries transient failures (`Retry.isRetryable`: 429, 500, 503, drift with those statuses, a
- * proxy's 502/503/504 page, transport failures) with the `Retry` policy: exponential from 1 s,
- * doubling, capped at 60 s, ±20% jitter, at most `times` retries, an optional budget, and a
- * `Retry-After` winning over the computed wait. Apply it after `decodeErrors`, which is what turns
- * responses into failures it can see.
+ * proxy's 502/503/504 page, transport failures) by running `Retry.schedule` with `Effect.retry`:
+ * exponential from 1 s, doubling, capped at 60 s, ±20% jitter, at most `times` retries, an
+ * optional `upTo`, a `Retry-After` winning over the computed wait, and a retry budget (on by
+ * default) that all the client's requests and fibers share and that its successful answers (2xx,
+ * and answers such as a 404 that are not worth a retry) refill. Apply it after `decodeErrors`,
+ * which is what turns responses into failures it can see.
  *
- * The client it returns has a retry budget (`retryBudget`, on by default): one `RetryBudget` for
- * all its requests and fibers, made here, read with the `Clock` of its first request. Each
- * successful answer deposits 0.2 of a retry, each retry withdraws one, 10 retries per second are
- * always allowed; a transient failure that finds the budget empty is returned at once, logged
- * with `errata.retry_budget: "exhausted"` (a warning once per window, debug otherwise).
- *
- * Each retry is logged at debug level with code, attempt, delay and request ID. A request that
- * fails at least once gets a span `errata.request <METHOD>` from its first failure on: it parents
- * the retries' `http.client` spans (each annotated with its `errata.attempt`) and ends with
- * `errata.attempt`, `errata.code` and `http.request_id` of the last attempt. A request that
- * succeeds at once gets no extra span, so the common path costs nothing. The final error is the
- * last attempt's, and `ApiClient.attempts(error)` tells how many were made.
- * Interrupting the fiber during a wait stops at once; no further request is sent.
+ * The first attempt runs as it is, so a request that succeeds pays for nothing but a failure
+ * handler and a deposit. From its first failure on, a request gets a span `errata.request
+ * <METHOD>` that parents the retries' `http.client` spans (each annotated with its
+ * `errata.attempt`) and ends with `errata.attempt`, `errata.code` and `http.request_id` of the
+ * last attempt; the schedule's logs carry the method and URL. The final error is the last
+ * attempt's, and `ApiClient.attempts(error)` tells how many were made. Interrupting the fiber
+ * during a wait stops at once. With `times: 0` the client is returned as it was (with its
+ * idempotency keys): a client that cannot retry pays nothing for retrying.
  *
  * @example
  * import { HttpClient } from "@effect/platform"
@@ -431,7 +225,7 @@ const runWithRetries = <E, R>(
  * const program = Effect.gen(function*() {
  *   const client = (yield* HttpClient.HttpClient).pipe(
  *     ApiClient.decodeErrors(),
- *     ApiClient.retryTransient({ times: 3, budget: "30 seconds", retryBudget: { share: 0.1 } })
+ *     ApiClient.retryTransient({ times: 3, upTo: "30 seconds", retryBudget: { share: 0.1 } })
  *   )
  *   return yield* client.get("https://api.example.com/v1/contacts")
  * })
@@ -440,27 +234,76 @@ const runWithRetries = <E, R>(
  * @category combinators
  */
 export const retryTransient: {
-  (options?: RetryOptions): <E, R>(self: HttpClient.HttpClient.With<E, R>) => HttpClient.HttpClient.With<E, R>
-  <E, R>(self: HttpClient.HttpClient.With<E, R>, options?: RetryOptions): HttpClient.HttpClient.With<E, R>
+  (options?: Retry.Options): <E, R>(self: HttpClient.HttpClient.With<E, R>) => HttpClient.HttpClient.With<E, R>
+  <E, R>(self: HttpClient.HttpClient.With<E, R>, options?: Retry.Options): HttpClient.HttpClient.With<E, R>
 } = dual(
   (args) => isClient(args[0]),
-  <E, R>(self: HttpClient.HttpClient.With<E, R>, options?: RetryOptions): HttpClient.HttpClient.With<E, R> => {
-    const resolved = Retry.resolve(options)
-    const keyed = options?.idempotencyKey === false ? self : withIdempotencyKey(self)
-    const budgetOptions = options?.retryBudget
-    // With no retries there is nothing to budget, and the 2xx path stays as it was.
-    const budget = budgetOptions === false || resolved.times === 0 ? undefined : RetryBudget.make(budgetOptions)
-    let tracked: ClientBudget | undefined
+  <E, R>(self: HttpClient.HttpClient.With<E, R>, options: Retry.Options = {}): HttpClient.HttpClient.With<E, R> => {
+    const resolved = policy.resolve(options)
+    const keyed = options.idempotencyKey === false ? self : withIdempotencyKey(self)
+    if (resolved.times === 0) return keyed
+    const budget = policy.sharedBudget(options)
+    const schedule = policy.engine(resolved, budget)
+    const onSuccess = (response: HttpClientResponse.HttpClientResponse) => {
+      budget?.deposit()
+      return Effect.succeed(response)
+    }
+    // The retries of one logical request, from its first failure on: `Effect.retry` with the
+    // schedule, over an effect whose first run hands the schedule that failure instead of
+    // sending the request again.
+    const retrying = (
+      effect: Effect.Effect<HttpClientResponse.HttpClientResponse, E, R>,
+      request: HttpClientRequest.HttpClientRequest,
+      first: E
+    ) =>
+      Effect.useSpan(`errata.request ${request.method}`, spanOptions, (span) => {
+        let attempt = 1
+        let handedOver = false
+        const attempts = Effect.suspend(() => {
+          if (!handedOver) {
+            handedOver = true
+            return Effect.fail(first)
+          }
+          attempt++
+          return Effect.annotateSpans(effect, "errata.attempt", attempt)
+        })
+        return Effect.retry(attempts, schedule).pipe(
+          Effect.matchEffect({
+            onSuccess: (response) => {
+              span.attribute("errata.attempt", attempt)
+              const requestId = response.headers["x-request-id"]
+              if (requestId !== undefined) span.attribute("http.request_id", requestId)
+              return onSuccess(response)
+            },
+            onFailure: (error) => {
+              // A 404 or a 401 is the server doing its job: it earns the budget its share, like a 2xx.
+              if (ApiError.isAny(error) && !policy.isRetryable(error)) budget?.deposit()
+              recordOutcome(span, error, attempt)
+              return Effect.fail(error)
+            }
+          }),
+          Effect.annotateLogs({ "http.request.method": request.method, "url.full": request.url }),
+          Effect.withParentSpan(span)
+        )
+      })
     // `transform` hands over the request after the request maps ran, and an effect that only
     // sends it: retrying that effect re-sends the same request, idempotency key included. Its
     // function runs once per request, inside the fiber that executes it.
     return HttpClient.transform(keyed, (effect, request) => {
-      if (budget === undefined) return runWithRetries(effect, request, resolved, undefined)
-      if (tracked !== undefined) return runWithRetries(effect, request, resolved, tracked)
+      const run = Effect.matchEffect(effect, {
+        onSuccess,
+        onFailure: (error) => {
+          if (policy.isRetryable(error)) return retrying(effect, request, error)
+          if (ApiError.isAny(error)) budget?.deposit()
+          metadata.setAttempts(error, 1)
+          return Effect.fail(error)
+        }
+      })
+      if (budget === undefined || budget.clock !== undefined) return run
       // The first request: the budget takes its clock from the fiber, once.
       return Effect.clockWith((clock) => {
-        tracked ??= new ClientBudget(budget, clock)
-        return runWithRetries(effect, request, resolved, tracked)
+        budget.clock ??= clock
+        return run
       })
     })
   }
@@ -469,9 +312,20 @@ export const retryTransient: {
 const bearerPrefix = "Bearer "
 
 /**
- * Builds the errata client over an `HttpClient`: base URL, `Authorization: Bearer`,
+ * Builds the errata client over an `HttpClient` you hold: base URL, `Authorization: Bearer`,
  * `Accept: application/json` (unless the request names another), `Idempotency-Key` on POST and
- * PATCH, error decoding with a bounded body, and retries of the transient failures.
+ * PATCH, error decoding with a bounded body (`decodeErrors`), and retries (`retryTransient`).
+ * `layer` does the same with the `HttpClient` in context.
+ *
+ * @example
+ * import { HttpClient } from "@effect/platform"
+ * import { Effect } from "effect"
+ * import { ApiClient } from "@errata/client"
+ *
+ * const program = Effect.gen(function*() {
+ *   const client = ApiClient.fromHttpClient(yield* HttpClient.HttpClient, { baseUrl: "https://api.example.com/v1", apiKey: "sk_live_…" })
+ *   return yield* client.get("/contacts")
+ * })
  *
  * @since 0.1.0
  * @category constructors
@@ -481,7 +335,7 @@ export const fromHttpClient = (client: HttpClient.HttpClient, options: Options):
   const apiKey = options.apiKey
   // Built once: the key is in memory either way, and a `Redacted` only has to stay out of logs.
   const authorization = bearerPrefix + (typeof apiKey === "string" ? apiKey : Redacted.value(apiKey))
-  const withKeys = options.idempotencyKey !== false
+  const withKeys = options.retry !== false && options.retry?.idempotencyKey !== false
   // One request map for everything the API wants on a request: each map is a step on every call.
   const prepared = HttpClient.mapRequest(client, (request) => {
     const headers: Record<string, string> = { authorization }
@@ -493,13 +347,7 @@ export const fromHttpClient = (client: HttpClient.HttpClient, options: Options):
   return options.retry === false ? decoded : retryTransient(decoded, { ...options.retry, idempotencyKey: false })
 }
 
-/**
- * `fromHttpClient` over the `HttpClient` in context.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const make = (options: Options): Effect.Effect<Client, never, HttpClient.HttpClient> =>
+const make = (options: Options): Effect.Effect<Client, never, HttpClient.HttpClient> =>
   Effect.map(HttpClient.HttpClient, (client) => fromHttpClient(client, options))
 
 /**

@@ -95,7 +95,7 @@ export const schema = <A, I, R>(data: Schema.Schema<A, I, R>) =>
  * @since 0.1.0
  * @category errors
  */
-export class DecodeError extends Schema.TaggedError<DecodeError>()("EnvelopeDecodeError", {
+export class EnvelopeDecodeError extends Schema.TaggedError<EnvelopeDecodeError>()("EnvelopeDecodeError", {
   reason: Schema.Literal("InvalidJson", "SchemaMismatch"),
   status: Schema.Number,
   /** What was wrong: the JSON parser's message, or the schema's issues as a tree. */
@@ -118,7 +118,7 @@ const parseJson = (text: string): { readonly ok: true; readonly value: unknown }
 
 /**
  * Reads the body of a response and decodes it as `{ data, meta }` with `data` checked by your
- * schema. Fails with `DecodeError` (request ID attached) when the body is not JSON or does not
+ * schema. Fails with `EnvelopeDecodeError` (request ID attached) when the body is not JSON or does not
  * match; a connection lost while reading is the platform's `ResponseError`.
  *
  * @example
@@ -136,21 +136,21 @@ const parseJson = (text: string): { readonly ok: true; readonly value: unknown }
 export const decode: {
   <A, I, R>(
     data: Schema.Schema<A, I, R>
-  ): (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<Envelope<A>, DecodeError | HttpClientError.ResponseError, R>
+  ): (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<Envelope<A>, EnvelopeDecodeError | HttpClientError.ResponseError, R>
   <A, I, R>(
     response: HttpClientResponse.HttpClientResponse,
     data: Schema.Schema<A, I, R>
-  ): Effect.Effect<Envelope<A>, DecodeError | HttpClientError.ResponseError, R>
+  ): Effect.Effect<Envelope<A>, EnvelopeDecodeError | HttpClientError.ResponseError, R>
 } = dual(2, <A, I, R>(
   response: HttpClientResponse.HttpClientResponse,
   data: Schema.Schema<A, I, R>
-): Effect.Effect<Envelope<A>, DecodeError | HttpClientError.ResponseError, R> => {
+): Effect.Effect<Envelope<A>, EnvelopeDecodeError | HttpClientError.ResponseError, R> => {
   const decodeEnvelope = Schema.decodeUnknown(schema(data))
   return Effect.flatMap(response.text, (text) => {
     const requestId = response.headers["x-request-id"]
-    const fail = (reason: DecodeError["reason"], issue: string) =>
+    const fail = (reason: EnvelopeDecodeError["reason"], issue: string) =>
       Effect.fail(
-        new DecodeError({ reason, status: response.status, issue, ...(requestId === undefined ? {} : { requestId }) })
+        new EnvelopeDecodeError({ reason, status: response.status, issue, ...(requestId === undefined ? {} : { requestId }) })
       )
     const parsed = parseJson(text)
     if (!parsed.ok) return fail("InvalidJson", parsed.issue)
@@ -169,24 +169,19 @@ export const decode: {
 export const decodeData: {
   <A, I, R>(
     data: Schema.Schema<A, I, R>
-  ): (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, DecodeError | HttpClientError.ResponseError, R>
+  ): (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, EnvelopeDecodeError | HttpClientError.ResponseError, R>
   <A, I, R>(
     response: HttpClientResponse.HttpClientResponse,
     data: Schema.Schema<A, I, R>
-  ): Effect.Effect<A, DecodeError | HttpClientError.ResponseError, R>
+  ): Effect.Effect<A, EnvelopeDecodeError | HttpClientError.ResponseError, R>
 } = dual(2, <A, I, R>(
   response: HttpClientResponse.HttpClientResponse,
   data: Schema.Schema<A, I, R>
-): Effect.Effect<A, DecodeError | HttpClientError.ResponseError, R> => Effect.map(decode(response, data), (e) => e.data))
+): Effect.Effect<A, EnvelopeDecodeError | HttpClientError.ResponseError, R> => Effect.map(decode(response, data), (e) => e.data))
 
-/**
- * Which page to fetch next. A type alias, not an interface, so it can be passed straight to
- * `urlParams` (only aliases get the implicit index signature `UrlParams.Input` asks for).
- *
- * @since 0.1.0
- * @category models
- */
-export type PageRequest = {
+// Which page to fetch next. A type alias, not an interface, so it can be passed straight to
+// `urlParams` (only aliases get the implicit index signature `UrlParams.Input` asks for).
+type PageRequest = {
   readonly limit: number
   readonly offset: number
 }
@@ -204,13 +199,8 @@ export interface Page<A> {
   readonly meta: Meta
 }
 
-/**
- * Options of `pages` and `paginate`.
- *
- * @since 0.1.0
- * @category models
- */
-export interface PaginateOptions {
+// Options of `pages` and `paginate`.
+interface PaginateOptions {
   /**
    * Items asked for per page; the API's maximum, so a walk takes as few requests as it can.
    * @default 100
@@ -237,7 +227,7 @@ export const pages = <A, I, R, E, R2>(
   item: Schema.Schema<A, I, R>,
   fetch: (page: PageRequest) => Effect.Effect<HttpClientResponse.HttpClientResponse, E, R2>,
   options: PaginateOptions = {}
-): Stream.Stream<Page<A>, E | DecodeError | HttpClientError.ResponseError, R | R2> => {
+): Stream.Stream<Page<A>, E | EnvelopeDecodeError | HttpClientError.ResponseError, R | R2> => {
   const limit = options.limit ?? 100
   const list = Schema.Array(item)
   const start: PageRequest = { limit, offset: options.offset ?? 0 }
@@ -275,5 +265,5 @@ export const paginate = <A, I, R, E, R2>(
   item: Schema.Schema<A, I, R>,
   fetch: (page: PageRequest) => Effect.Effect<HttpClientResponse.HttpClientResponse, E, R2>,
   options: PaginateOptions = {}
-): Stream.Stream<A, E | DecodeError | HttpClientError.ResponseError, R | R2> =>
+): Stream.Stream<A, E | EnvelopeDecodeError | HttpClientError.ResponseError, R | R2> =>
   Stream.mapConcatChunk(pages(item, fetch, options), (page) => Chunk.fromIterable(page.items))

@@ -11,7 +11,8 @@
 export * as ApiClient from "./ApiClient.js"
 
 /**
- * The retry policy: which failures retry, how long to wait, `Retry-After`, as a `Schedule` too.
+ * The retry policy as the `Schedule` the client runs: which failures retry, how long to wait,
+ * `Retry-After`, the retry budget.
  *
  * @since 0.1.0
  */
@@ -23,11 +24,3 @@ export * as Retry from "./Retry.js"
  * @since 0.1.0
  */
 export * as Envelope from "./Envelope.js"
-
-/**
- * The retry budget: a token bucket shared by a client's requests that holds retries to a share of
- * the successful traffic plus a minimum rate.
- *
- * @since 0.1.0
- */
-export * as RetryBudget from "./RetryBudget.js"

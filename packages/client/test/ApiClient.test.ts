@@ -214,7 +214,7 @@ describe("Idempotency-Key", () => {
       const server = yield* TestServer.make(TestServer.always({ status: 200, body: "{}" }))
       yield* withClient(server.url, (client) =>
         client.execute(HttpClientRequest.post("/contacts").pipe(HttpClientRequest.setHeader("Idempotency-Key", "mine-1"))))
-      yield* withClient(server.url, (client) => client.post("/contacts", {}), { idempotencyKey: false })
+      yield* withClient(server.url, (client) => client.post("/contacts", {}), { retry: { idempotencyKey: false } })
       expect(server.received.map((r) => r.headers["idempotency-key"])).toEqual(["mine-1", undefined])
     }))
 

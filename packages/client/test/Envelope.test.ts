@@ -42,7 +42,7 @@ describe("Envelope.decode", () => {
         return Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : undefined
       })
       const [mismatch, html, array] = errors.map((e) => (e !== undefined && e._tag === "Some" ? e.value : undefined))
-      expect(mismatch).toBeInstanceOf(Envelope.DecodeError)
+      expect(mismatch).toBeInstanceOf(Envelope.EnvelopeDecodeError)
       expect(mismatch).toMatchObject({ _tag: "EnvelopeDecodeError", reason: "SchemaMismatch", status: 200, requestId: "req_mismatch" })
       expect(mismatch?.message).toContain("email")
       expect(html).toMatchObject({ _tag: "EnvelopeDecodeError", reason: "InvalidJson", requestId: "req_html" })

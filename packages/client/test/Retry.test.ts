@@ -4,6 +4,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { ApiClient, Retry } from "@errata/client"
 import { ApiError, Catalog, Wire } from "@errata/core"
 import { Duration, Effect, Fiber, Layer, Schedule, TestClock } from "effect"
+import * as policy from "../src/internal/retryPolicy.js"
 import * as TestServer from "./TestServer.js"
 
 const layerFor = (baseUrl: string, options: Partial<ApiClient.Options> = {}) =>
@@ -86,10 +87,10 @@ describe("backoff", () => {
       expect(ApiClient.attempts(error)).toBe(6)
     }))
 
-  it.scoped("a budget stops retrying when the next wait would overrun it", () =>
+  it.scoped("`upTo` stops retrying when the next wait would overrun it", () =>
     Effect.gen(function*() {
       const server = yield* TestServer.make(TestServer.always(served(new ApiError.ServiceUnavailable())))
-      const fiber = yield* forkGet(server.url, { retry: { jitter: 0, budget: "2.5 seconds" } })
+      const fiber = yield* forkGet(server.url, { retry: { jitter: 0, upTo: "2.5 seconds" } })
       // 1 s fits; 1 s + 2 s would not.
       expect(yield* TestServer.wakeUp).toBe(1000)
       const error = yield* Effect.flip(Fiber.join(fiber))
@@ -290,14 +291,14 @@ describe("what is retried", () => {
 
 describe("Retry as values", () => {
   it("backoff: nominal 1, 2, 4 … s, capped, and the jitter stays within ±20% and under the cap", () => {
-    const options = Retry.resolve()
-    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => Retry.backoff(options, n, 0.5))).toEqual([
+    const options = policy.resolve()
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => policy.backoff(options, n, 0.5))).toEqual([
       1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000
     ])
     for (let n = 1; n <= 8; n++) {
       const nominal = Math.min(1000 * 2 ** (n - 1), 60_000)
       for (const random of [0, 0.25, 0.5, 0.75, 0.999999]) {
-        const wait = Retry.backoff(options, n, random)
+        const wait = policy.backoff(options, n, random)
         expect(wait).toBeGreaterThanOrEqual(Math.floor(nominal * 0.8))
         expect(wait).toBeLessThanOrEqual(Math.min(nominal * 1.2, 60_000))
       }

@@ -1,8 +1,10 @@
+import { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { ApiClient, RetryBudget } from "@errata/client"
+import { ApiClient, type Retry } from "@errata/client"
 import { ApiError, Wire } from "@errata/core"
-import { Clock, Effect, FastCheck as fc, HashMap, Layer, Logger, LogLevel, TestClock } from "effect"
+import { Clock, Context, Effect, FastCheck as fc, HashMap, Layer, Logger, LogLevel, TestClock } from "effect"
+import * as RetryBudget from "../src/internal/retryBudget.js"
 import * as TestServer from "./TestServer.js"
 
 const unavailable = (n: number): TestServer.Served => {
@@ -33,9 +35,9 @@ const byPath = (): TestServer.Handler => {
 }
 
 /** A client of its own (and so a budget of its own), over an undici agent that lives as long as the test. */
-const makeClient = (baseUrl: string, retry: ApiClient.RetryPolicy | false = {}) =>
-  Effect.flatMap(Layer.build(NodeHttpClient.layerUndici), (http) =>
-    ApiClient.make({ baseUrl, apiKey: "sk_test_budget", retry }).pipe(Effect.provide(http)))
+const makeClient = (baseUrl: string, retry: Retry.Options | false = {}) =>
+  Effect.map(Layer.build(NodeHttpClient.layerUndici), (http) =>
+    ApiClient.fromHttpClient(Context.get(http, HttpClient.HttpClient), { baseUrl, apiKey: "sk_test_budget", retry }))
 
 // No waits between attempts, so the TestClock never has to move: these tests count, not time.
 const instant = { times: 1, base: 0, jitter: 0 } as const

@@ -7,13 +7,11 @@
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as Headers from "@effect/platform/Headers"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import { type ApiError, RetryAfter, Wire } from "@errata/core"
+import { type ApiError, Wire } from "@errata/core"
 import * as Clock from "effect/Clock"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import * as metadata from "./metadata.js"
 
 interface Collected {
   readonly chunks: Array<Uint8Array>
@@ -63,18 +61,6 @@ export const readBounded = (
   }))
 }
 
-const retryAfterHeader = (
-  headers: Headers.Headers,
-  now: number
-): Duration.Duration | undefined => {
-  const ms = headers["retry-after-ms"]
-  if (ms !== undefined) {
-    const value = Number(ms)
-    if (Number.isFinite(value) && value >= 0) return Duration.millis(value)
-  }
-  return RetryAfter.parse(headers["retry-after"], now)
-}
-
 /**
  * The typed error of a non-2xx response. A body cut off by the network is a transport failure
  * (the next attempt may well get it whole), not a decode failure, so it becomes a `RequestError`
@@ -98,11 +84,6 @@ export const decode = (
       })
     ),
     Effect.zip(Clock.currentTimeMillis),
-    Effect.flatMap(([body, now]) => {
-      const error = Wire.decode({ status: response.status, headers, body, now })
-      const wait = retryAfterHeader(headers, now)
-      if (wait !== undefined) metadata.setRetryAfterHeader(error, wait)
-      return Effect.fail(error)
-    })
+    Effect.flatMap(([body, now]) => Effect.fail(Wire.decode({ status: response.status, headers, body, now })))
   )
 }

@@ -1,8 +1,7 @@
 /**
- * What the client learns about an error beyond its fields: the attempts it took, and a
- * `Retry-After` header the wire body had no room for (a 503, an unknown code, a proxy page).
- * The error classes are core's `Schema.TaggedError`s, whose fields are the wire contract; a
- * `WeakMap` carries the rest without widening those classes or keeping errors alive.
+ * What the client learns about an error beyond its fields: the attempts it took. The error
+ * classes are core's `Schema.TaggedError`s, whose fields are the wire contract; a `WeakMap`
+ * carries the rest without widening those classes or keeping errors alive.
  *
  * `Effect.fail` inside a span hands on a proxy of the error that carries the span, so every key is
  * first taken back to the original object (`Cause.originalError`): the proxy and the error it
@@ -11,12 +10,10 @@
  * @internal
  */
 import * as Cause from "effect/Cause"
-import type * as Duration from "effect/Duration"
 import { globalValue } from "effect/GlobalValue"
 
 interface Metadata {
   attempts?: number
-  retryAfter?: Duration.Duration
 }
 
 // One registry per process even when two copies of this package are loaded.
@@ -49,12 +46,3 @@ export const setAttempts = (error: unknown, attempts: number): void => {
 
 /** @internal */
 export const attempts = (error: unknown): number | undefined => lookup(error)?.attempts
-
-/** @internal */
-export const setRetryAfterHeader = (error: unknown, wait: Duration.Duration): void => {
-  const key = keyOf(error)
-  if (key !== undefined) entry(key).retryAfter = wait
-}
-
-/** @internal */
-export const retryAfterHeader = (error: unknown): Duration.Duration | undefined => lookup(error)?.retryAfter

@@ -13,18 +13,17 @@
  * 20% share applies to the traffic the server is actually answering. gRPC's retry throttling
  * (`maxTokens`, `tokenRatio` 0.1 per success) makes the same choice.
  *
- * `ApiClient.retryTransient` (and so `ApiClient.layer`) makes one per client; this module is the
- * bucket itself, with time passed in, for users who want to gate their own retries.
+ * `Retry.schedule` and `ApiClient.retryTransient` (and so `ApiClient.layer`) make one each; this
+ * module is the bucket itself, with time passed in.
  *
- * @since 0.1.0
+ * @internal
  */
 import * as Duration from "effect/Duration"
 
 /**
  * The budget's three numbers. Every field is optional; the defaults are Finagle's.
  *
- * @since 0.1.0
- * @category models
+ * @internal
  */
 export interface Options {
   /**
@@ -51,8 +50,7 @@ export interface Options {
 /**
  * The options with every default filled in, the window in milliseconds.
  *
- * @since 0.1.0
- * @category models
+ * @internal
  */
 export interface Resolved {
   readonly share: number
@@ -63,8 +61,7 @@ export interface Resolved {
 /**
  * The defaults of `Options`: 20% of the successes, 10 retries per second, a 10 s window.
  *
- * @since 0.1.0
- * @category constants
+ * @internal
  */
 export const defaults: Resolved = { share: 0.2, minRetriesPerSecond: 10, windowMillis: 10_000 }
 
@@ -74,8 +71,7 @@ const nonNegative = (value: number | undefined, fallback: number): number =>
 /**
  * Fills in the defaults; negative numbers count as zero, and the window is at least 1 ms.
  *
- * @since 0.1.0
- * @category constructors
+ * @internal
  */
 export const resolve = (options: Options = {}): Resolved => ({
   share: nonNegative(options.share, defaults.share),
@@ -89,8 +85,7 @@ export const resolve = (options: Options = {}): Resolved => ({
  * A retry budget: a mutable bucket, read and written with the current time in milliseconds (the
  * client passes the Effect `Clock`'s). Not a value to compare or copy: share the one instance.
  *
- * @since 0.1.0
- * @category models
+ * @internal
  */
 export interface RetryBudget {
   /** The numbers it was made with. */
@@ -166,18 +161,6 @@ class Bucket implements RetryBudget {
  * A new, full budget: the reserve (`minRetriesPerSecond` x `window`) is available at once, and
  * nothing has been deposited yet.
  *
- * @example
- * import { RetryBudget } from "@errata/client"
- *
- * const budget = RetryBudget.make({ minRetriesPerSecond: 1, window: "10 seconds" })
- * budget.available(0) // 10: the reserve
- * for (let i = 0; i < 10; i++) budget.tryWithdraw(0)
- * budget.tryWithdraw(0) // false: the reserve is spent and nothing succeeded
- * for (let i = 0; i < 5; i++) budget.deposit(0)
- * budget.tryWithdraw(0) // true: five successes earned one retry
- * budget.available(10_000) // 10: a window later, everything above has lapsed
- *
- * @since 0.1.0
- * @category constructors
+ * @internal
  */
 export const make = (options?: Options): RetryBudget => new Bucket(resolve(options))

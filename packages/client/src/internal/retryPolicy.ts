@@ -1,0 +1,276 @@
+/**
+ * The retry policy of SPEC.md §5, in one place: which failures are worth another try, how long to
+ * wait before it (exponential from 1 s, doubling, capped at 60 s, jittered), how a server's
+ * `Retry-After` replaces that wait, and the retry budget. `engine` is the one `Schedule` that
+ * decides every retry: `Retry.schedule` and `ApiClient.retryTransient` both run it.
+ *
+ * @internal
+ */
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import { ApiError } from "@errata/core"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as LogLevel from "effect/LogLevel"
+import * as Predicate from "effect/Predicate"
+import * as Random from "effect/Random"
+import * as Schedule from "effect/Schedule"
+import * as ScheduleDecision from "effect/ScheduleDecision"
+import * as Interval from "effect/ScheduleInterval"
+import type * as Clock from "effect/Clock"
+import * as Bucket from "./retryBudget.js"
+
+/** @internal */
+export interface Options {
+  /**
+   * The most retries after the first attempt; `0` turns retrying off.
+   * @default 5
+   */
+  readonly times?: number | undefined
+  /**
+   * The wait before the first retry; each later wait is `factor` times the one before.
+   * @default "1 second"
+   */
+  readonly base?: Duration.DurationInput | undefined
+  /**
+   * How much each computed wait grows over the previous one.
+   * @default 2
+   */
+  readonly factor?: number | undefined
+  /**
+   * The longest computed wait, after jitter.
+   * @default "60 seconds"
+   */
+  readonly maxDelay?: Duration.DurationInput | undefined
+  /**
+   * The spread of a computed wait as a fraction of it: `0.2` draws each wait uniformly from
+   * ±20% of its nominal value, so many clients do not retry in lockstep. A `Retry-After` is never
+   * jittered.
+   * @default 0.2
+   */
+  readonly jitter?: number | undefined
+  /**
+   * How long a request keeps retrying, counted from its first failure as `Schedule.upTo` counts:
+   * a retry whose wait would end after it is not made, and the last error is returned instead.
+   * @default undefined (no limit but `times`)
+   */
+  readonly upTo?: Duration.DurationInput | undefined
+  /**
+   * The longest wait a `Retry-After` may impose; a longer one is cut to this.
+   * @default "60 seconds"
+   */
+  readonly maxRetryAfter?: Duration.DurationInput | undefined
+  /**
+   * The retry budget: one bucket shared by every request the client (or this schedule) retries.
+   * Each successful answer earns `share` of a retry, each retry spends one, and
+   * `minRetriesPerSecond` are always allowed; when it is empty a transient failure is returned at
+   * once, without retrying. In a full outage the load on the server stays near the requests the
+   * program makes instead of `times + 1` times them. `false` turns it off.
+   * @default {} (share 0.2, minRetriesPerSecond 10, window "10 seconds")
+   */
+  readonly retryBudget?: Bucket.Options | false | undefined
+  /**
+   * Give every POST and PATCH an `Idempotency-Key` (one per logical request, the same on each of
+   * its retries), so a retried create cannot create twice on a server that honours the key; a key
+   * set on the request is left alone. Read by `ApiClient`; a bare `Retry.schedule` sends nothing.
+   * @default true
+   */
+  readonly idempotencyKey?: boolean | undefined
+}
+
+/** The options with every default filled in, in milliseconds. @internal */
+export interface Resolved {
+  readonly times: number
+  readonly baseMillis: number
+  readonly factor: number
+  readonly maxDelayMillis: number
+  readonly jitter: number
+  readonly upToMillis: number | undefined
+  readonly maxRetryAfterMillis: number
+}
+
+/** @internal */
+export const defaults: Resolved = {
+  times: 5,
+  baseMillis: 1_000,
+  factor: 2,
+  maxDelayMillis: 60_000,
+  jitter: 0.2,
+  upToMillis: undefined,
+  maxRetryAfterMillis: 60_000
+}
+
+const millis = (input: Duration.DurationInput | undefined, fallback: number): number =>
+  input === undefined ? fallback : Duration.toMillis(Duration.decode(input))
+
+const clamp = (value: number, min: number, max: number): number => Math.min(Math.max(value, min), max)
+
+/**
+ * Fills in the defaults, and keeps nonsense (negative counts, jitter above 100%) from turning into
+ * a retry storm.
+ *
+ * @internal
+ */
+export const resolve = (options: Options = {}): Resolved => ({
+  times: Math.max(0, Math.floor(options.times ?? defaults.times)),
+  baseMillis: Math.max(0, millis(options.base, defaults.baseMillis)),
+  factor: Math.max(1, options.factor ?? defaults.factor),
+  maxDelayMillis: Math.max(0, millis(options.maxDelay, defaults.maxDelayMillis)),
+  jitter: clamp(options.jitter ?? defaults.jitter, 0, 1),
+  upToMillis: options.upTo === undefined ? undefined : Math.max(0, millis(options.upTo, 0)),
+  maxRetryAfterMillis: Math.max(0, millis(options.maxRetryAfter, defaults.maxRetryAfterMillis))
+})
+
+/** @internal */
+export const isRetryable = (error: unknown): boolean =>
+  ApiError.isTransient(error) ||
+  (HttpClientError.isHttpClientError(error) && error._tag === "RequestError" && error.reason === "Transport")
+
+/**
+ * The computed wait before retry number `retry` (1 for the first retry), without any
+ * `Retry-After`: `base * factor^(retry - 1)`, spread by the jitter (`random` in [0, 1)), at most
+ * `maxDelay`. In whole milliseconds.
+ *
+ * @internal
+ */
+export const backoff = (options: Resolved, retry: number, random: number): number => {
+  const nominal = Math.min(options.baseMillis * Math.pow(options.factor, Math.max(0, retry - 1)), options.maxDelayMillis)
+  const spread = 1 + options.jitter * (2 * random - 1)
+  return Math.round(Math.min(nominal * spread, options.maxDelayMillis))
+}
+
+/**
+ * The wait before retry number `retry` after `error`: the server's `Retry-After`, cut to
+ * `maxRetryAfter`, when it named one; the computed `backoff` otherwise. In whole milliseconds.
+ *
+ * @internal
+ */
+export const delay = (options: Resolved, error: unknown, retry: number, random: number): number => {
+  const asked = ApiError.retryAfter(error)
+  return asked === undefined
+    ? backoff(options, retry, random)
+    : Math.ceil(Math.min(Duration.toMillis(asked), options.maxRetryAfterMillis))
+}
+
+/**
+ * The decision after a failed attempt, before the retry budget is asked: the wait before retry
+ * number `retry`, or `undefined` when the failure is not retryable, `times` is used up, or the
+ * wait would end past `upTo` (`elapsedMillis` is the time since the first failure).
+ *
+ * @internal
+ */
+export const decide = (
+  options: Resolved,
+  error: unknown,
+  retry: number,
+  elapsedMillis: number,
+  random: number
+): number | undefined => {
+  if (retry > options.times || !isRetryable(error)) return undefined
+  const wait = delay(options, error, retry, random)
+  if (options.upToMillis !== undefined && elapsedMillis + wait > options.upToMillis) return undefined
+  return wait
+}
+
+/**
+ * A short name for a failure in logs and spans: the wire code of an API error, the tag of a
+ * response that was not the wire format, the reason of a transport failure.
+ *
+ * @internal
+ */
+export const codeOf = (error: unknown): string => {
+  if (ApiError.isAny(error)) return error._tag === "UnexpectedResponse" ? error._tag : error.code
+  if (HttpClientError.isHttpClientError(error)) return `${error._tag}.${error.reason}`
+  return Predicate.hasProperty(error, "_tag") && typeof error._tag === "string" ? error._tag : "Unknown"
+}
+
+/** @internal */
+export const requestIdOf = (error: unknown): string | undefined =>
+  Predicate.hasProperty(error, "requestId") && typeof error.requestId === "string" ? error.requestId : undefined
+
+/**
+ * The retry budget of one client or schedule, with the clock its deposits are stamped by: the
+ * `Clock` of the first request, kept so that the 2xx path can deposit without an Effect of its
+ * own. Withdrawals use the schedule's own `now`.
+ *
+ * @internal
+ */
+export class SharedBudget {
+  // Once per window a refusal is logged as a warning, so an outage shows at the default log level
+  // without a line per request; the rest are debug, like the retries.
+  private warnedAt = Number.NEGATIVE_INFINITY
+  clock: Clock.Clock | undefined = undefined
+
+  constructor(readonly bucket: Bucket.RetryBudget) {}
+
+  deposit(): void {
+    if (this.clock !== undefined) this.bucket.deposit(this.clock.unsafeCurrentTimeMillis())
+  }
+
+  refusalLevel(now: number): LogLevel.LogLevel {
+    if (now - this.warnedAt < this.bucket.options.windowMillis) return LogLevel.Debug
+    this.warnedAt = now
+    return LogLevel.Warning
+  }
+}
+
+/** @internal */
+export const sharedBudget = (options: Options): SharedBudget | undefined =>
+  options.retryBudget === false ? undefined : new SharedBudget(Bucket.make(options.retryBudget))
+
+const percent = (share: number): string => `${Math.round(share * 1000) / 10}%`
+
+interface State {
+  readonly retries: number
+  readonly startedAt: number | undefined
+}
+
+const initial: State = { retries: 0, startedAt: undefined }
+
+/**
+ * The one retry engine: a `Schedule` whose input is the failure and whose output is the wait it
+ * chose. Each step decides the wait (`decide`), then asks the retry budget last, so that only a
+ * retry that would really be made spends from it, and logs what it decided: a retry at debug
+ * level with code, attempt, delay and request ID; a refusal of the budget with why, and
+ * `errata.retry_budget: "exhausted"` on the current span. The logs are written by the step rather
+ * than by `Schedule.tapOutput`, which would also see the final decision, when nothing is retried.
+ *
+ * @internal
+ */
+export const engine = (options: Resolved, budget: SharedBudget | undefined): Schedule.Schedule<Duration.Duration, unknown> =>
+  Schedule.makeWithState(initial, (now, error: unknown, state) =>
+    Effect.flatMap(Random.next, (random) => {
+      const startedAt = state.startedAt ?? now
+      const attempt = state.retries + 1
+      const wait = decide(options, error, attempt, now - startedAt, random)
+      const stop = Effect.succeed([state, Duration.zero, ScheduleDecision.done] as const)
+      if (wait === undefined) return stop
+      const code = codeOf(error)
+      const requestId = requestIdOf(error) ?? ""
+      if (budget !== undefined && !budget.bucket.tryWithdraw(now)) {
+        const { minRetriesPerSecond, share } = budget.bucket.options
+        return Effect.logWithLevel(
+          budget.refusalLevel(now),
+          `errata: ${code} on attempt ${attempt}, not retried: the client's retry budget is exhausted ` +
+            `(retries are held to ${percent(share)} of the successful requests plus ${minRetriesPerSecond}/s)`
+        ).pipe(
+          Effect.annotateLogs({
+            "errata.retry_budget": "exhausted",
+            "errata.code": code,
+            "errata.attempt": attempt,
+            "http.request_id": requestId
+          }),
+          Effect.zipRight(Effect.annotateCurrentSpan("errata.retry_budget", "exhausted")),
+          Effect.zipRight(stop)
+        )
+      }
+      const next: State = { retries: attempt, startedAt }
+      return Effect.logDebug(`errata: ${code} on attempt ${attempt}, retrying in ${wait}ms`).pipe(
+        Effect.annotateLogs({
+          "errata.code": code,
+          "errata.attempt": attempt,
+          "errata.delay_ms": wait,
+          "http.request_id": requestId
+        }),
+        Effect.as([next, Duration.millis(wait), ScheduleDecision.continueWith(Interval.after(now + wait))] as const)
+      )
+    }))
