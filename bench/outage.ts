@@ -12,10 +12,11 @@
  * retries of a request land within a few seconds of it): the waits decide when retries arrive,
  * not how many, and the budget counts retries.
  */
+import { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { ApiClient } from "@errata/client"
 import { ApiError, Wire } from "@errata/core"
-import { Clock, Effect, Fiber, Layer } from "effect"
+import { Clock, Context, Effect, Fiber, Layer } from "effect"
 import { createServer } from "node:http"
 
 /** One measured run. */
@@ -75,11 +76,11 @@ export const simulate = (options: { readonly ratePerSecond: number; readonly sec
   Effect.scoped(Effect.gen(function*() {
     const server = yield* outageServer
     const http = yield* Layer.build(NodeHttpClient.layerUndici)
-    const client = yield* ApiClient.make({
+    const client = ApiClient.fromHttpClient(Context.get(http, HttpClient.HttpClient), {
       baseUrl: server.url,
       apiKey: "sk_live_outage",
       retry: { base: "100 millis", ...(options.budget ? {} : { retryBudget: false }) }
-    }).pipe(Effect.provide(http))
+    })
     let failed = 0
     const request = client.get("/contacts").pipe(
       Effect.flatMap((response) => response.text),
