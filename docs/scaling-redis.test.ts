@@ -64,7 +64,7 @@ describe("scaling: many instances, one limit", () => {
         const { response, millis } = yield* get(base)
         expect(response.status).toBe(200)
         expect(response.headers.get("x-ratelimit-remaining")).toBeNull()
-        // A Redis that refuses connections fails the store at once, well within storeTimeout.
+        // A Redis that refuses connections fails the store at once, well within the store's timeout.
         expect(millis).toBeLessThan(250 + 1000)
       }
       // One warning for both requests: the two instances share the example's middleware, and

@@ -5,7 +5,7 @@
 import { HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { expect, layer } from "@effect/vitest"
-import { Wire } from "@errata/core"
+import { ApiError, Wire } from "@errata/core"
 import { Context, Effect, Layer } from "effect"
 import { createServer } from "node:http"
 import * as HttpApiExample from "./examples/server-httpapi.js"
@@ -91,7 +91,7 @@ layer(serve(Router.ServerLive))("docs: the HttpRouter server", (it) => {
       expect(limited.headers.get("retry-after")).toBe("6")
       const error = Wire.decode({ status: limited.status, headers: limited.headers, body: limited.text })
       expect(error._tag).toBe("RateLimitExceeded")
-      expect(Wire.retryAfter(error)?.toJSON()).toStrictEqual({ _id: "Duration", _tag: "Millis", millis: 6000 })
+      expect(ApiError.retryAfter(error)?.toJSON()).toStrictEqual({ _id: "Duration", _tag: "Millis", millis: 6000 })
     }))
 })
 

@@ -1,6 +1,6 @@
 import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { ApiError } from "@errata/core"
-import { ApiErrors, Ids, RateLimit, ServerErrors } from "@errata/server"
+import { CatalogErrors, Ids, RateLimit, ServerErrors } from "@errata/server"
 import { Effect, Layer, Schema } from "effect"
 
 const contactId = HttpApiSchema.param("contactId", Ids.ContactId)
@@ -11,24 +11,24 @@ class Contacts extends HttpApiGroup.make("contacts")
     HttpApiEndpoint.get("getContact")`/contacts/${contactId}`
       .addSuccess(Schema.Struct({ data: Contact }))
       // Declared errors: handlers may fail with them, OpenAPI lists them per status.
-      .pipe(ApiErrors.add("NOT_FOUND", "INVALID_CONTACT_ID"))
+      .pipe(CatalogErrors.add("NOT_FOUND", "INVALID_CONTACT_ID"))
   )
   .add(
     HttpApiEndpoint.post("createContact", "/contacts")
       .setPayload(Schema.Struct({ name: Schema.String.pipe(Schema.minLength(1)) }))
       .addSuccess(Schema.Struct({ data: Contact }), { status: 201 })
-      .pipe(ApiErrors.add("VALIDATION_ERROR"))
+      .pipe(CatalogErrors.add("VALIDATION_ERROR"))
   )
 {}
 
 export class Api extends HttpApi.make("contacts-api")
   .add(Contacts)
-  .pipe(ApiErrors.add("RATE_LIMIT_EXCEEDED", "INTERNAL_ERROR"))
+  .pipe(CatalogErrors.add("RATE_LIMIT_EXCEEDED", "INTERNAL_ERROR"))
   // The middleware answers decode failures in the wire format: say so in the OpenAPI document.
-  .annotate(OpenApi.Transform, ApiErrors.withoutDecodeError)
+  .annotate(OpenApi.Transform, CatalogErrors.withoutDecodeError)
 {}
 
-const store = new Map<Ids.ContactId, { readonly id: Ids.ContactId; readonly name: string }>()
+const store = new Map<typeof Ids.ContactId.Type, typeof Contact.Type>()
 
 const ContactsLive = HttpApiBuilder.group(Api, "contacts", (handlers) =>
   handlers
@@ -47,7 +47,7 @@ const ContactsLive = HttpApiBuilder.group(Api, "contacts", (handlers) =>
 // API-level middlewares see the raw failures before the builder encodes them. RateLimit answers
 // its own 429s, so the two work in either order.
 const Middlewares = Layer.mergeAll(
-  HttpApiBuilder.middleware(ServerErrors.middleware),
+  ServerErrors.layer(),
   RateLimit.layer({ tiers: { ...RateLimit.tiers, enterprise: { perMinute: 1000, burst: 1500 } } })
 ).pipe(Layer.provide(RateLimit.layerMemory))
 

@@ -44,7 +44,7 @@ export const app = HttpRouter.empty.pipe(
     })
   ),
   // Free tier for everyone (10 a minute, bursts of 15), one bucket per API key or address.
-  RateLimit.middleware(),
+  RateLimit.middleware,
   // Outermost: X-Request-ID on every response, every failure in the wire format.
   ServerErrors.middleware
 )

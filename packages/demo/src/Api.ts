@@ -12,7 +12,7 @@ import {
   HttpApiSecurity,
   OpenApi
 } from "@effect/platform"
-import { ApiErrors, Ids } from "@errata/server"
+import { CatalogErrors, Ids } from "@errata/server"
 import { Context, Schema } from "effect"
 import * as Domain from "./Domain.js"
 import { Fault } from "./Faults.js"
@@ -23,7 +23,7 @@ export class CurrentKey extends Context.Tag("@errata/demo/CurrentKey")<CurrentKe
 
 /** Bearer-key authentication: an unknown or missing key is `UNAUTHORIZED`. */
 export class Authorization extends HttpApiMiddleware.Tag<Authorization>()("@errata/demo/Authorization", {
-  failure: ApiErrors.schema("UNAUTHORIZED"),
+  failure: CatalogErrors.schema("UNAUTHORIZED"),
   provides: CurrentKey,
   security: { bearer: HttpApiSecurity.bearer }
 }) {}
@@ -51,13 +51,13 @@ const resource = <const Name extends string, IdA, RA, RI, CA, CI, UA, UI>(
         .setPayload(Create)
         .setHeaders(CreateHeaders)
         .addSuccess(Domain.One(Resource), { status: 201 })
-        .pipe(ApiErrors.add("VALIDATION_ERROR"))
+        .pipe(CatalogErrors.add("VALIDATION_ERROR"))
     )
     .add(
       HttpApiEndpoint.get("list", `/${name}`)
         .setUrlParams(PageQuery)
         .addSuccess(Domain.Many(Resource))
-        .pipe(ApiErrors.add("INVALID_INPUT"))
+        .pipe(CatalogErrors.add("INVALID_INPUT"))
     )
     .add(HttpApiEndpoint.get("get", `/${name}/:id`).setPath(path).addSuccess(Domain.One(Resource)))
     .add(
@@ -65,10 +65,10 @@ const resource = <const Name extends string, IdA, RA, RI, CA, CI, UA, UI>(
         .setPath(path)
         .setPayload(Update)
         .addSuccess(Domain.One(Resource))
-        .pipe(ApiErrors.add("VALIDATION_ERROR"))
+        .pipe(CatalogErrors.add("VALIDATION_ERROR"))
     )
     .add(HttpApiEndpoint.del("remove", `/${name}/:id`).setPath(path).addSuccess(HttpApiSchema.NoContent))
-    .pipe(ApiErrors.add("NOT_FOUND", "INSUFFICIENT_PERMISSIONS"))
+    .pipe(CatalogErrors.add("NOT_FOUND", "INSUFFICIENT_PERMISSIONS"))
     .middleware(Authorization)
 }
 
@@ -83,7 +83,7 @@ export const Contacts = resource(
   HttpApiEndpoint.get("search", "/contacts/search")
     .setUrlParams(Schema.Struct({ q: Schema.String.pipe(Schema.minLength(1)) }))
     .addSuccess(Domain.Many(Domain.Contact))
-    .pipe(ApiErrors.add("MISSING_QUERY", "INVALID_INPUT"))
+    .pipe(CatalogErrors.add("MISSING_QUERY", "INVALID_INPUT"))
     .middleware(Authorization)
 )
 
@@ -109,7 +109,7 @@ export const Messages = resource(
 export const Admin = HttpApiGroup.make("admin")
   .add(HttpApiEndpoint.post("armFault", "/_admin/faults").setPayload(Fault).addSuccess(HttpApiSchema.NoContent))
   .add(HttpApiEndpoint.del("clearFaults", "/_admin/faults").addSuccess(HttpApiSchema.NoContent))
-  .pipe(ApiErrors.add("VALIDATION_ERROR", "INSUFFICIENT_PERMISSIONS"))
+  .pipe(CatalogErrors.add("VALIDATION_ERROR", "INSUFFICIENT_PERMISSIONS"))
   .middleware(Authorization)
   .annotate(OpenApi.Exclude, true)
 
@@ -119,8 +119,8 @@ export class Api extends HttpApi.make("errata-reference-api")
   .add(Businesses)
   .add(Messages)
   .add(Admin)
-  .pipe(ApiErrors.add("RATE_LIMIT_EXCEEDED", "INTERNAL_ERROR", "SERVICE_UNAVAILABLE"))
+  .pipe(CatalogErrors.add("RATE_LIMIT_EXCEEDED", "INTERNAL_ERROR", "SERVICE_UNAVAILABLE"))
   .annotate(OpenApi.Title, "errata reference API")
   .annotate(OpenApi.Description, "Contacts, businesses and messages, with the error dialect errata models.")
-  .annotate(OpenApi.Transform, ApiErrors.withoutDecodeError)
+  .annotate(OpenApi.Transform, CatalogErrors.withoutDecodeError)
 {}

@@ -190,11 +190,11 @@ const MiddlewareLive = HttpApiBuilder.middleware(
     const faults = yield* Faults
     const keys = yield* Keys
     const limiter = yield* RateLimiter.RateLimiter
-    const limit = RateLimit.middleware({
+    // The bucket is the default one: the API key, else the client address.
+    const limit = RateLimit.make({
       tiers,
       identify: (request) =>
         Effect.map(keys.lookup(RateLimit.apiKey(request) ?? ""), (info) => ({
-          key: RateLimit.clientKey(request),
           tier: Option.match(info, { onNone: () => "free", onSome: (key) => key.tier })
         }))
     })

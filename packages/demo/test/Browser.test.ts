@@ -7,18 +7,22 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { existsSync, mkdirSync } from "node:fs"
 import { fileURLToPath } from "node:url"
+import { delimiter, join } from "node:path"
 import { chromium } from "playwright-core"
 import { runServer } from "./support.js"
 
-const executablePath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((path) => existsSync(path))
+// The Chromium `pnpm test` makes sure of (scripts/test-prerequisites.sh): the first on the PATH.
+const executablePath = (process.env["PATH"] ?? "").split(delimiter).flatMap((dir) =>
+  ["chromium", "chromium-browser"].map((name) => join(dir, name))
+).find((path) => existsSync(path))
 const outputDir = fileURLToPath(new URL("../test-output/", import.meta.url))
 
 describe("the docs page in a browser", () => {
   it.live("Chromium renders /docs with the endpoints and the error responses", () =>
     Effect.gen(function*() {
-      // .ci/run installs Chromium, so its absence is a broken set-up, not a reason to check nothing.
+      // The test command installs Chromium, so its absence is a broken set-up, not a reason to check nothing.
       if (executablePath === undefined) {
-        return expect.fail("Chromium is not installed: apt-get install chromium (.ci/run does this)")
+        return expect.fail("Chromium is not installed: apt-get install chromium (`pnpm test` does this where it can)")
       }
       const { running } = yield* runServer
       const browser = yield* Effect.acquireRelease(

@@ -3,7 +3,6 @@
  * the server's log lines so tests can match request IDs against them.
  */
 import { NodeHttpClient } from "@effect/platform-node"
-import { ServerErrors } from "@errata/server"
 import { Effect, HashMap, Layer, Logger, Option } from "effect"
 import { type DemoKeys, issueDemoKeys } from "../src/Keys.js"
 import { boundPort, serverLayer, ServicesLive } from "../src/Server.js"
@@ -26,7 +25,7 @@ export const runServer = Effect.gen(function*() {
   const collector = Logger.make(({ annotations, message }) => {
     const text = Array.isArray(message) ? message.map(String).join(" ") : String(message)
     const record = Object.fromEntries(HashMap.toEntries(annotations))
-    const requestId = Option.getOrUndefined(HashMap.get(annotations, ServerErrors.REQUEST_ID_LOG_ANNOTATION))
+    const requestId = Option.getOrUndefined(HashMap.get(annotations, "requestId"))
     logs.push({ message: text, requestId: typeof requestId === "string" ? requestId : undefined, annotations: record })
   })
   const context = yield* Layer.build(

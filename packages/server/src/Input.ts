@@ -37,6 +37,16 @@ const allErrors = { errors: "all", onExcessProperty: "ignore" } as const
  * Reads the body as JSON and decodes it. A body that is not JSON, or does not match, fails with
  * `VALIDATION_ERROR` and one issue per failing field, its path inside the body.
  *
+ * @example
+ * import { HttpRouter, HttpServerResponse } from "@effect/platform"
+ * import { Effect, Schema } from "effect"
+ * import { Input } from "@errata/server"
+ *
+ * const create = HttpRouter.post(
+ *   "/contacts",
+ *   Effect.flatMap(Input.body(Schema.Struct({ name: Schema.NonEmptyString })), (contact) => HttpServerResponse.json(contact))
+ * )
+ *
  * @since 0.1.0
  * @category decoding
  */
@@ -58,6 +68,16 @@ export const body = <A, I, R>(
  * (`details.parameter`); a value that does not decode with `INVALID_INPUT`, issues rooted at the
  * parameter name.
  *
+ * @example
+ * import { HttpRouter, HttpServerResponse } from "@effect/platform"
+ * import { Effect, Schema } from "effect"
+ * import { Input } from "@errata/server"
+ *
+ * const search = HttpRouter.get(
+ *   "/contacts",
+ *   Effect.flatMap(Input.query(Schema.Struct({ q: Schema.String })), ({ q }) => HttpServerResponse.text(q))
+ * )
+ *
  * @since 0.1.0
  * @category decoding
  */
@@ -76,6 +96,16 @@ export const query = <A, I, R>(
  * Decodes the path parameters of the route. An `Ids` schema (or one annotated with
  * `Ids.InvalidIdCode`) fails with its resource's code and `details.value`; anything else with
  * `INVALID_INPUT`.
+ *
+ * @example
+ * import { HttpRouter, HttpServerResponse } from "@effect/platform"
+ * import { Effect, Schema } from "effect"
+ * import { Ids, Input } from "@errata/server"
+ *
+ * const get = HttpRouter.get(
+ *   "/contacts/:contactId",
+ *   Effect.flatMap(Input.path(Schema.Struct({ contactId: Ids.ContactId })), ({ contactId }) => HttpServerResponse.text(contactId))
+ * )
  *
  * @since 0.1.0
  * @category decoding

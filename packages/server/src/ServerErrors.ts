@@ -24,65 +24,16 @@
  *
  * @since 0.1.0
  */
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { ApiError, Wire } from "@errata/core"
 import type * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Failure from "./internal/failure.js"
 import * as RequestId from "./internal/requestId.js"
-
-/**
- * The header the request ID travels in, lower-cased as `@effect/platform` keeps headers.
- *
- * @since 0.1.0
- * @category constants
- */
-export const REQUEST_ID_HEADER = RequestId.HEADER
-
-/**
- * The log annotation key the request ID is written under.
- *
- * @since 0.1.0
- * @category constants
- */
-export const REQUEST_ID_LOG_ANNOTATION = RequestId.LOG_ANNOTATION
-
-/**
- * The attribute of the server span that holds the request ID.
- *
- * @since 0.1.0
- * @category constants
- */
-export const REQUEST_ID_SPAN_ATTRIBUTE = RequestId.SPAN_ATTRIBUTE
-
-/**
- * Whether an incoming `X-Request-ID` may be echoed: 1 to 128 characters of `[A-Za-z0-9._:-]`.
- * Anything else (CR/LF, control characters, non-ASCII, spaces, longer values) is replaced, so a
- * client cannot inject headers or log lines through it.
- *
- * @example
- * import { ServerErrors } from "@errata/server"
- * ServerErrors.isSafeRequestId("req_01HX.3:a-b") // true
- * ServerErrors.isSafeRequestId("a\r\nSet-Cookie: x=1") // false
- *
- * @since 0.1.0
- * @category request id
- */
-export const isSafeRequestId: (value: unknown) => value is string = RequestId.isSafe
-
-/**
- * The default request ID generator: 16 hex digits drawn at random once per process, a dash, and a
- * decimal counter (`9f86d081884c7d65-42`). IDs are unique within a process and, with 64 random
- * bits per process, across instances; they cost a fraction of a random UUID per request. Pass
- * `generateRequestId: () => crypto.randomUUID()` to `make` for UUIDs, or for IDs that do not
- * reveal how many requests an instance has served.
- *
- * @since 0.1.0
- * @category request id
- */
-export const generateRequestId: () => string = RequestId.generate
 
 /**
  * The request ID of the request being handled, once an errata middleware has seen it.
@@ -126,17 +77,24 @@ const respondTo = (error: ApiError.ApiError, id: string): HttpServerResponse.Htt
 }
 
 /**
- * Options of `make`.
+ * Options of `make` and `layer`.
+ *
+ * @example
+ * import { ServerErrors } from "@errata/server"
+ *
+ * const options: ServerErrors.Options = { generateRequestId: () => globalThis.crypto.randomUUID() }
  *
  * @since 0.1.0
  * @category models
  */
 export interface Options {
   /**
-   * Makes a request ID when the request has no safe one. A value `isSafeRequestId` rejects is
-   * replaced by a default one, as it could not be written into the header.
+   * Makes a request ID when the request has no safe one (1 to 128 characters of
+   * `[A-Za-z0-9._:-]`). A value that is not safe itself is replaced by a default one, as it could
+   * not be written into the header. `() => crypto.randomUUID()` gives UUIDs, and IDs that do not
+   * reveal how many requests an instance has served.
    *
-   * @default ServerErrors.generateRequestId (a per-process random prefix and a counter)
+   * @default 16 hex digits drawn at random once per process, a dash, and a counter (`9f86d081884c7d65-42`)
    */
   readonly generateRequestId?: (() => string) | undefined
 }
@@ -166,12 +124,12 @@ const answer = (cause: Cause.Cause<unknown>, id: string) =>
   })
 
 /**
- * Builds the middleware with options; `middleware` is `make()`.
+ * The middleware with options; `middleware` is `make()`.
  *
  * @example
  * import { ServerErrors } from "@errata/server"
- * let n = 0
- * const middleware = ServerErrors.make({ generateRequestId: () => `req_${++n}` })
+ *
+ * const middleware = ServerErrors.make({ generateRequestId: () => globalThis.crypto.randomUUID() })
  *
  * @since 0.1.0
  * @category middleware
@@ -195,12 +153,42 @@ export const make = (options: Options = {}): <E, R>(app: HttpApp.Default<E, R>) 
  * The middleware: every response gets an `X-Request-ID`, and every failure its wire response.
  *
  * Apply it to the app itself, as the outermost errata middleware: with `HttpRouter`,
- * `router.pipe(ServerErrors.middleware, HttpServer.serve())`; with `HttpApi`,
- * `Layer.provide(HttpApiBuilder.middleware(ServerErrors.middleware))`, where it sees the raw
- * failures before the builder encodes them. Not as the argument of `HttpServer.serve(middleware)`:
- * the platform has already answered failures by then.
+ * `router.pipe(ServerErrors.middleware, HttpServer.serve())`; with `HttpApi`, as `layer()`, where
+ * it sees the raw failures before the builder encodes them. Not as the argument of
+ * `HttpServer.serve(middleware)`: the platform has already answered failures by then.
+ *
+ * @example
+ * import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
+ * import { ServerErrors } from "@errata/server"
+ *
+ * const served = HttpRouter.empty.pipe(
+ *   HttpRouter.get("/health", HttpServerResponse.text("ok")),
+ *   ServerErrors.middleware,
+ *   HttpServer.serve()
+ * )
  *
  * @since 0.1.0
  * @category middleware
  */
 export const middleware: <E, R>(app: HttpApp.Default<E, R>) => HttpApp.Default<never, R> = make()
+
+/**
+ * The middleware as an `HttpApi`-level layer (`HttpApiBuilder.middleware(make(options))`):
+ * `HttpApiBuilder.serve()` applies it to every endpoint, unknown routes included, before the
+ * builder encodes failures with the API's error schemas.
+ *
+ * @example
+ * import { HttpApi, HttpApiBuilder } from "@effect/platform"
+ * import { Layer } from "effect"
+ * import { ServerErrors } from "@errata/server"
+ *
+ * const api = HttpApi.make("api")
+ * const ServerLive = HttpApiBuilder.serve().pipe(
+ *   Layer.provide(ServerErrors.layer()),
+ *   Layer.provide(HttpApiBuilder.api(api))
+ * )
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<never> => HttpApiBuilder.middleware(make(options))

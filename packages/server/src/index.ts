@@ -16,7 +16,7 @@ export * as ServerErrors from "./ServerErrors.js"
  *
  * @since 0.1.0
  */
-export * as ApiErrors from "./ApiErrors.js"
+export * as CatalogErrors from "./CatalogErrors.js"
 
 /**
  * Branded UUID schemas for resource IDs whose decode failures become `INVALID_*_ID`.
@@ -38,3 +38,11 @@ export * as Input from "./Input.js"
  * @since 0.1.0
  */
 export * as RateLimit from "./RateLimit.js"
+
+/**
+ * The rate limiter's buckets in Redis, shared by every instance that uses the same Redis and
+ * prefix.
+ *
+ * @since 0.1.0
+ */
+export * as RateLimitRedis from "./RateLimitRedis.js"

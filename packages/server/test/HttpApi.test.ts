@@ -9,10 +9,11 @@ import {
 } from "@effect/platform"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { ApiError, Catalog, Wire } from "@errata/core"
-import { ApiErrors, Ids, ServerErrors } from "@errata/server"
+import { CatalogErrors, Ids, ServerErrors } from "@errata/server"
 import { Effect, Layer, Schema } from "effect"
 import { at, toJson, notJsonResponse } from "./support/Json.js"
 import { send, serveLayer } from "./support/Serve.js"
+import { isSafe as isSafeRequestId } from "../src/internal/requestId.js"
 
 const contactId = HttpApiSchema.param("contactId", Ids.ContactId)
 const messageId = HttpApiSchema.param("messageId", Ids.MessageId)
@@ -37,12 +38,12 @@ const ID = "550e8400-e29b-41d4-a716-446655440000"
 class Contacts extends HttpApiGroup.make("contacts")
   .add(
     HttpApiEndpoint.get("get")`/contacts/${contactId}`.addSuccess(Contact).pipe(
-      ApiErrors.add("NOT_FOUND", "INVALID_CONTACT_ID")
+      CatalogErrors.add("NOT_FOUND", "INVALID_CONTACT_ID")
     )
   )
   .add(
     HttpApiEndpoint.get("list", "/contacts").setUrlParams(ListQuery).addSuccess(Schema.Array(Contact)).pipe(
-      ApiErrors.add("INVALID_INPUT", "MISSING_QUERY")
+      CatalogErrors.add("INVALID_INPUT", "MISSING_QUERY")
     )
   )
   .add(
@@ -52,7 +53,7 @@ class Contacts extends HttpApiGroup.make("contacts")
   )
   .add(
     HttpApiEndpoint.post("create", "/contacts").setPayload(NewContact).addSuccess(Contact, { status: 201 }).pipe(
-      ApiErrors.add("VALIDATION_ERROR")
+      CatalogErrors.add("VALIDATION_ERROR")
     )
   )
   .add(
@@ -61,7 +62,7 @@ class Contacts extends HttpApiGroup.make("contacts")
       .setUrlParams(Schema.Struct({ notify: Schema.optional(Schema.BooleanFromString) }))
       .setHeaders(Schema.Struct({ "if-match": Schema.optional(Schema.NumberFromString) }))
       .addSuccess(Contact)
-      .pipe(ApiErrors.add("VALIDATION_ERROR", "INVALID_INPUT", "INVALID_CONTACT_ID"))
+      .pipe(CatalogErrors.add("VALIDATION_ERROR", "INVALID_INPUT", "INVALID_CONTACT_ID"))
   )
   .add(HttpApiEndpoint.get("boom", "/boom").addSuccess(Contact))
   .add(HttpApiEndpoint.get("slow", "/unavailable").addSuccess(Contact))
@@ -69,14 +70,14 @@ class Contacts extends HttpApiGroup.make("contacts")
 
 class Messages extends HttpApiGroup.make("messages").add(
   HttpApiEndpoint.get("get")`/messages/${messageId}`.addSuccess(Schema.String).pipe(
-    ApiErrors.add("NOT_FOUND", "INVALID_MESSAGE_ID")
+    CatalogErrors.add("NOT_FOUND", "INVALID_MESSAGE_ID")
   )
 ) {}
 
 class Businesses extends HttpApiGroup.make("businesses")
   .add(HttpApiEndpoint.get("get")`/businesses/${businessId}`.addSuccess(Schema.String))
   .add(HttpApiEndpoint.get("contact")`/businesses/${businessId}/contacts/${contactId}`.addSuccess(Schema.String))
-  .pipe(ApiErrors.add("NOT_FOUND", "INVALID_BUSINESS_ID", "INVALID_CONTACT_ID"))
+  .pipe(CatalogErrors.add("NOT_FOUND", "INVALID_BUSINESS_ID", "INVALID_CONTACT_ID"))
 {}
 
 // Handlers that fail with the platform's own empty errors, as code written before errata does.
@@ -94,7 +95,7 @@ class Api extends HttpApi.make("errata-test")
   .add(Platform)
   .add(Messages)
   .add(Businesses)
-  .pipe(ApiErrors.add("UNAUTHORIZED", "RATE_LIMIT_EXCEEDED", "INTERNAL_ERROR", "SERVICE_UNAVAILABLE"))
+  .pipe(CatalogErrors.add("UNAUTHORIZED", "RATE_LIMIT_EXCEEDED", "INTERNAL_ERROR", "SERVICE_UNAVAILABLE"))
 {}
 
 const ContactsLive = HttpApiBuilder.group(Api, "contacts", (handlers) =>
@@ -126,7 +127,7 @@ const PlatformLive = HttpApiBuilder.group(Api, "platform", (handlers) =>
 const ApiLive = HttpApiBuilder.api(Api).pipe(Layer.provide([ContactsLive, MessagesLive, BusinessesLive, PlatformLive]))
 
 const withErrata = HttpApiBuilder.serve().pipe(
-  Layer.provide(HttpApiBuilder.middleware(ServerErrors.middleware)),
+  Layer.provide(ServerErrors.layer()),
   Layer.provide(ApiLive)
 )
 
@@ -160,7 +161,7 @@ layer(serveLayer(withErrata))("HttpApi with ServerErrors.middleware", (it) => {
     Effect.gen(function*() {
       const res = yield* send(`/contacts/${ID}`)
       expect(res.status).toBe(200)
-      expect(ServerErrors.isSafeRequestId(res.headers.get("x-request-id"))).toBe(true)
+      expect(isSafeRequestId(res.headers.get("x-request-id"))).toBe(true)
     }))
 
   describe("path IDs that are not UUIDs get the code of their resource", () => {
@@ -355,7 +356,7 @@ layer(serveLayer(withErrata))("HttpApi with ServerErrors.middleware", (it) => {
 
 const withoutMiddleware = HttpApiBuilder.serve().pipe(Layer.provide(ApiLive))
 
-layer(serveLayer(withoutMiddleware))("HttpApi with ApiErrors alone", (it) => {
+layer(serveLayer(withoutMiddleware))("HttpApi with CatalogErrors alone", (it) => {
   it.effect("the builder itself writes declared errata errors in the wire format", () =>
     Effect.gen(function*() {
       const res = yield* send(`/contacts/${MISSING}`)
@@ -365,7 +366,7 @@ layer(serveLayer(withoutMiddleware))("HttpApi with ApiErrors alone", (it) => {
     }))
 })
 
-describe("ApiErrors and the OpenAPI document", () => {
+describe("CatalogErrors and the OpenAPI document", () => {
   const spec = toJson(OpenApi.fromApi(Api))
   const responseSchema = (document: unknown, path: string, method: string, status: number): unknown =>
     at(document, "paths", path, method, "responses", status, "content", "application/json", "schema")
@@ -412,7 +413,7 @@ describe("ApiErrors and the OpenAPI document", () => {
   })
 
   it("the schema of a status decodes the wire body back to the class", () => {
-    const schema = ApiErrors.schema("VALIDATION_ERROR", "INVALID_INPUT", "MISSING_QUERY")
+    const schema = CatalogErrors.schema("VALIDATION_ERROR", "INVALID_INPUT", "MISSING_QUERY")
     const decoded = Schema.decodeUnknownSync(schema)({
       error: { code: "MISSING_QUERY", message: "Query parameter \"q\" is required", details: { parameter: "q" } }
     })
@@ -425,7 +426,7 @@ describe("ApiErrors and the OpenAPI document", () => {
 
   it("addAll declares every code of the catalog", () => {
     const all = toJson(
-      OpenApi.fromApi(HttpApi.make("all").add(HttpApiGroup.make("g").add(HttpApiEndpoint.get("x", "/x"))).pipe(ApiErrors.addAll))
+      OpenApi.fromApi(HttpApi.make("all").add(HttpApiGroup.make("g").add(HttpApiEndpoint.get("x", "/x"))).pipe(CatalogErrors.addAll))
     )
     const responses = at(all, "paths", "/x", "get", "responses")
     const codes = Object.keys(typeof responses === "object" && responses !== null ? responses : {}).flatMap((status) =>
@@ -435,9 +436,9 @@ describe("ApiErrors and the OpenAPI document", () => {
   })
 })
 
-describe("ApiErrors.withoutDecodeError", () => {
+describe("CatalogErrors.withoutDecodeError", () => {
   const plain = toJson(OpenApi.fromApi(Api))
-  const cleaned = toJson(OpenApi.fromApi(Api.annotate(OpenApi.Transform, ApiErrors.withoutDecodeError)))
+  const cleaned = toJson(OpenApi.fromApi(Api.annotate(OpenApi.Transform, CatalogErrors.withoutDecodeError)))
   const response = (spec: unknown, path: string, method: string, status: number) =>
     JSON.stringify(at(spec, "paths", path, method, "responses", status))
 

@@ -10,21 +10,23 @@ import {
 } from "@effect/platform"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { ApiError } from "@errata/core"
-import { ApiErrors, RateLimit, ServerErrors } from "@errata/server"
+import { CatalogErrors, RateLimit, ServerErrors } from "@errata/server"
 import { Effect, Layer, Schema, TestClock } from "effect"
 import type { Received } from "./support/Serve.js"
 import { send, serveApp, serveLayer } from "./support/Serve.js"
+import { clientKey } from "../src/internal/rateLimit.js"
 
 const START = 1_700_000_000_000
 
 const ok = HttpServerResponse.text("ok")
 const tiny = { tiny: { perMinute: 60, burst: 3 }, slow: { perMinute: 10, burst: 2 } } as const
 
-// The tier is read from a header here; a real server would look the key up.
+// The tier is read from a header here; a real server would look the key up. The bucket is the
+// default one: the API key, else the address.
 const identify = (request: HttpServerRequest.HttpServerRequest) =>
   request.headers["authorization"] === "Bearer sk_test_revoked"
     ? Effect.fail(new ApiError.Unauthorized({ message: "API key revoked" }))
-    : Effect.succeed({ key: RateLimit.clientKey(request), tier: request.headers["x-tier"] ?? "tiny" })
+    : Effect.succeed({ tier: request.headers["x-tier"] ?? "tiny" })
 
 const failingStore = RateLimit.layerStore(
   Layer.succeed(RateLimiter.RateLimiterStore, {
@@ -38,13 +40,13 @@ const app = HttpRouter.empty.pipe(
   HttpRouter.get("/missing", Effect.fail(new ApiError.NotFound())),
   HttpRouter.get(
     "/store-down/allow",
-    ok.pipe(RateLimit.middleware({ identify, tiers: tiny }), Effect.provide(failingStore))
+    ok.pipe(RateLimit.make({ identify, tiers: tiny }), Effect.provide(failingStore))
   ),
   HttpRouter.get(
     "/store-down/reject",
-    ok.pipe(RateLimit.middleware({ identify, tiers: tiny, onStoreError: "reject" }), Effect.provide(failingStore))
+    ok.pipe(RateLimit.make({ identify, tiers: tiny, onStoreError: "reject" }), Effect.provide(failingStore))
   ),
-  RateLimit.middleware({ identify, tiers: tiny }),
+  RateLimit.make({ identify, tiers: tiny }),
   ServerErrors.middleware
 )
 
@@ -52,7 +54,7 @@ const app = HttpRouter.empty.pipe(
 const outsideApp = HttpRouter.empty.pipe(
   HttpRouter.get("/ok", ok),
   ServerErrors.middleware,
-  RateLimit.middleware({ identify, tiers: tiny })
+  RateLimit.make({ identify, tiers: tiny })
 )
 
 const server = serveApp(app).pipe(Layer.provide(RateLimit.layerMemory))
@@ -70,7 +72,7 @@ const rate = (res: Received) => ({
 
 const seconds = (millis: number) => String(Math.ceil(millis / 1000))
 
-layer(server)("RateLimit.middleware", (it) => {
+layer(server)("RateLimit.make", (it) => {
   it.effect("the headers count down, the request over the bucket gets 429 with Retry-After, and it refills", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(START)
@@ -173,11 +175,11 @@ layer(serveApp(outsideApp).pipe(Layer.provide(RateLimit.layerMemory)))("RateLimi
 
 class Limited extends HttpApi.make("limited").add(
   HttpApiGroup.make("g").add(HttpApiEndpoint.get("ok", "/ok").addSuccess(Schema.String))
-).pipe(ApiErrors.add("RATE_LIMIT_EXCEEDED")) {}
+).pipe(CatalogErrors.add("RATE_LIMIT_EXCEEDED")) {}
 
 const LimitedLive = HttpApiBuilder.serve().pipe(
-  Layer.provide(HttpApiBuilder.middleware(ServerErrors.middleware)),
-  Layer.provide(RateLimit.layer({ tiers: tiny, identify: RateLimit.identifyByKey("tiny") })),
+  Layer.provide(ServerErrors.layer()),
+  Layer.provide(RateLimit.layer({ tiers: tiny, identify: () => Effect.succeed({ tier: "tiny" }) })),
   Layer.provide(RateLimit.layerMemory),
   Layer.provide(
     HttpApiBuilder.api(Limited).pipe(
@@ -223,13 +225,11 @@ describe("RateLimit tiers and keys", () => {
     expect(RateLimit.apiKey(HttpServerRequest.fromWeb(new Request("http://localhost/")))).toBeUndefined()
   })
 
-  it("the key of an API key is a digest, never the key itself", () => {
-    const request = HttpServerRequest.fromWeb(
-      new Request("http://localhost/", { headers: { authorization: "Bearer sk_live_abc123" } })
-    )
-    const key = RateLimit.clientKey(request)
-    expect(key.startsWith("key:")).toBe(true)
-    expect(key).not.toContain("sk_live_abc123")
-    expect(RateLimit.clientKey(HttpServerRequest.fromWeb(new Request("http://localhost/")))).toBe("anonymous")
+  it("the default bucket is the API key, else the client address, else one for all", () => {
+    const withAuthorization = (authorization: string) =>
+      HttpServerRequest.fromWeb(new Request("http://localhost/", { headers: { authorization } }))
+    expect(clientKey(withAuthorization("Bearer sk_live_abc123"))).toBe("key:sk_live_abc123")
+    expect(clientKey(withAuthorization("Basic dXNlcjpwYXNz"))).toBe("anonymous")
+    expect(clientKey(HttpServerRequest.fromWeb(new Request("http://localhost/")))).toBe("anonymous")
   })
 })

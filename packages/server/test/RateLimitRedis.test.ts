@@ -1,13 +1,15 @@
 /**
  * The Redis store with a real redis-server (support/Redis.ts: a test fails, never skips, when it
- * cannot start one), and the store-failure policy: fail-open or fail-closed, within storeTimeout,
- * one warning per warnInterval.
+ * cannot start one), and the store-failure policy: fail-open or fail-closed, within the store's
+ * timeout, one warning per warnInterval.
  */
 import * as RateLimiter from "@effect/experimental/RateLimiter"
 import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { RateLimit, ServerErrors } from "@errata/server"
+import { RateLimit, RateLimitRedis, ServerErrors } from "@errata/server"
 import { ConfigProvider, Context, Deferred, Effect, Fiber, Layer, Logger, LogLevel, Option, TestClock } from "effect"
+import { Redis } from "ioredis"
+import { createHash } from "node:crypto"
 import { redisServer } from "./support/Redis.js"
 import type { Received } from "./support/Serve.js"
 import { BaseUrl, send, serveApp } from "./support/Serve.js"
@@ -15,7 +17,10 @@ import { BaseUrl, send, serveApp } from "./support/Serve.js"
 const ok = HttpServerResponse.text("ok")
 
 const appWith = (options: RateLimit.Options) =>
-  HttpRouter.empty.pipe(HttpRouter.get("/ok", ok), RateLimit.middleware(options), ServerErrors.middleware)
+  HttpRouter.empty.pipe(HttpRouter.get("/ok", ok), RateLimit.make(options), ServerErrors.middleware)
+
+/** Every client on one tier, each API key its own bucket. */
+const onTier = (tier: string) => () => Effect.succeed({ tier })
 
 /** Warnings and errors logged by a server, as text. */
 const captureWarnings = () => {
@@ -44,9 +49,9 @@ const twoInstancesSharingRedis = (options: RateLimit.Options) =>
   Effect.gen(function*() {
     const redis = yield* redisServer
     const prefix = uniquePrefix()
-    const a = yield* instance(options, RateLimit.layerRedis({ url: redis.url, prefix }))
-    const b = yield* instance(options, RateLimit.layerRedis({ url: redis.url, prefix }))
-    return [a, b] as const
+    const a = yield* instance(options, RateLimitRedis.layer({ url: redis.url, prefix }))
+    const b = yield* instance(options, RateLimitRedis.layer({ url: redis.url, prefix }))
+    return [a, b, redis, prefix] as const
   })
 
 const sendTo = (base: string, init: RequestInit = {}) => Effect.provideService(send("/ok", init), BaseUrl, base)
@@ -77,15 +82,15 @@ const untilCounted = (base: string, init: RequestInit) =>
   })
 
 const STORE_TIMEOUT = 250
-// What a request may take beyond storeTimeout on a loaded CI machine (fetch, the server, logging).
+// What a request may take beyond the store's timeout on a loaded CI machine (fetch, the server, logging).
 const MARGIN = 1000
 
-describe("RateLimit.layerRedis: instances that share one Redis share the limit", () => {
+describe("RateLimitRedis.layer: instances that share one Redis share the limit", () => {
   it.scopedLive("a key over its limit is refused by both instances together; the headers count across them", () =>
     Effect.gen(function*() {
       const [a, b] = yield* twoInstancesSharingRedis({
         tiers: { shared: { perMinute: 1, burst: 5 } },
-        identify: RateLimit.identifyByKey("shared")
+        identify: onTier("shared")
       })
       expect(a).not.toBe(b)
 
@@ -113,11 +118,28 @@ describe("RateLimit.layerRedis: instances that share one Redis share the limit",
       expect(remaining(yield* sendTo(b, as("sk_test_other")))).toBe("4")
     }))
 
+  it.scopedLive("Redis holds a SHA-256 digest of the bucket's key, never the API key", () =>
+    Effect.gen(function*() {
+      const [a, , redis, prefix] = yield* twoInstancesSharingRedis({ tiers: { t: { perMinute: 1, burst: 3 } }, identify: onTier("t") })
+      const secret = "sk_live_never_in_redis_7f1c"
+      expect(remaining(yield* sendTo(a, as(secret)))).toBe("2")
+
+      const client = yield* Effect.acquireRelease(
+        Effect.sync(() => new Redis(redis.url)),
+        (c) => Effect.promise(() => c.quit())
+      )
+      const keys = yield* Effect.promise(() => client.keys(`${prefix}*`))
+      expect(keys).toStrictEqual([prefix + createHash("sha256").update(`key:${secret}`).digest("hex")])
+      const bucket = yield* Effect.promise(() => client.hgetall(keys[0] ?? ""))
+      expect(Object.keys(bucket).sort()).toStrictEqual(["refill", "tokens"])
+      expect(JSON.stringify(bucket)).not.toContain(secret)
+    }))
+
   it.scopedLive("200 concurrent requests over two instances on a burst of 150: exactly 150 pass", () =>
     Effect.gen(function*() {
       const [a, b] = yield* twoInstancesSharingRedis({
         tiers: { pro: { perMinute: 1, burst: 150 } },
-        identify: RateLimit.identifyByKey("pro")
+        identify: onTier("pro")
       })
 
       const key = as("sk_test_concurrent")
@@ -135,20 +157,20 @@ describe("RateLimit.layerRedis: instances that share one Redis share the limit",
       for (const res of refused) expect(res.headers.get("retry-after")).toBe("60")
     }))
 
-  it.scopedLive("layerRedisConfig reads ERRATA_REDIS_URL and ERRATA_REDIS_PREFIX; a URL that is not redis:// is a ConfigError", () =>
+  it.scopedLive("layerConfig reads ERRATA_REDIS_URL and ERRATA_REDIS_PREFIX; a URL that is not redis:// is a ConfigError", () =>
     Effect.gen(function*() {
       const redis = yield* redisServer
-      const options = { tiers: { t: { perMinute: 1, burst: 3 } }, identify: RateLimit.identifyByKey("t") }
+      const options = { tiers: { t: { perMinute: 1, burst: 3 } }, identify: onTier("t") }
       const fromEnv = ConfigProvider.fromMap(
         new Map([["ERRATA_REDIS_URL", redis.url], ["ERRATA_REDIS_PREFIX", uniquePrefix()]])
       )
-      const base = yield* Effect.withConfigProvider(instance(options, RateLimit.layerRedisConfig()), fromEnv)
-      const again = yield* Effect.withConfigProvider(instance(options, RateLimit.layerRedisConfig()), fromEnv)
+      const base = yield* Effect.withConfigProvider(instance(options, RateLimitRedis.layerConfig()), fromEnv)
+      const again = yield* Effect.withConfigProvider(instance(options, RateLimitRedis.layerConfig()), fromEnv)
       expect(remaining(yield* sendTo(base, as("sk_test_config")))).toBe("2")
       expect(remaining(yield* sendTo(again, as("sk_test_config")))).toBe("1")
 
       const wrong = yield* Effect.flip(Effect.withConfigProvider(
-        Layer.build(RateLimit.layerRedisConfig()),
+        Layer.build(RateLimitRedis.layerConfig()),
         ConfigProvider.fromMap(new Map([["ERRATA_REDIS_URL", "http://127.0.0.1:6379"]]))
       ))
       expect(String(wrong)).toContain("ERRATA_REDIS_URL")
@@ -156,14 +178,14 @@ describe("RateLimit.layerRedis: instances that share one Redis share the limit",
     }))
 })
 
-describe("RateLimit.layerRedis: when Redis is unreachable", () => {
-  it.scopedLive("fail-open: Redis stopped, requests are served without headers within storeTimeout, one warning; then counted again", () =>
+describe("RateLimitRedis.layer: when Redis is unreachable", () => {
+  it.scopedLive("fail-open: Redis stopped, requests are served without headers within the timeout, one warning; then counted again", () =>
     Effect.gen(function*() {
       const redis = yield* redisServer
       const logs = captureWarnings()
       const base = yield* instance(
-        { onStoreError: "allow", storeTimeout: `${STORE_TIMEOUT} millis`, warnInterval: "60 seconds" },
-        RateLimit.layerRedis({ url: redis.url, prefix: uniquePrefix() }),
+        { onStoreError: "allow", warnInterval: "60 seconds" },
+        RateLimitRedis.layer({ url: redis.url, prefix: uniquePrefix(), timeout: `${STORE_TIMEOUT} millis` }),
         logs.layer
       )
       const key = as("sk_test_open")
@@ -187,13 +209,13 @@ describe("RateLimit.layerRedis: when Redis is unreachable", () => {
       expect(remaining(yield* untilCounted(base, key))).toBe("14")
     }))
 
-  it.scopedLive("fail-closed: Redis stopped, requests get SERVICE_UNAVAILABLE in the wire format within storeTimeout", () =>
+  it.scopedLive("fail-closed: Redis stopped, requests get SERVICE_UNAVAILABLE in the wire format within the timeout", () =>
     Effect.gen(function*() {
       const redis = yield* redisServer
       const logs = captureWarnings()
       const base = yield* instance(
-        { onStoreError: "reject", storeTimeout: `${STORE_TIMEOUT} millis` },
-        RateLimit.layerRedis({ url: redis.url, prefix: uniquePrefix() }),
+        { onStoreError: "reject" },
+        RateLimitRedis.layer({ url: redis.url, prefix: uniquePrefix(), timeout: `${STORE_TIMEOUT} millis` }),
         logs.layer
       )
       const key = as("sk_test_closed")
@@ -216,19 +238,19 @@ describe("RateLimit.layerRedis: when Redis is unreachable", () => {
       expect((yield* untilCounted(base, key)).status).toBe(200)
     }))
 
-  it.scopedLive("a Redis that stops answering (frozen) costs a request storeTimeout, no more, under both policies", () =>
+  it.scopedLive("a Redis that stops answering (frozen) costs a request the timeout, no more, under both policies", () =>
     Effect.gen(function*() {
       const redis = yield* redisServer
       const prefix = uniquePrefix()
       const logs = captureWarnings()
       const open = yield* instance(
-        { onStoreError: "allow", storeTimeout: `${STORE_TIMEOUT} millis` },
-        RateLimit.layerRedis({ url: redis.url, prefix, commandTimeout: "10 seconds" }),
+        { onStoreError: "allow" },
+        RateLimitRedis.layer({ url: redis.url, prefix, timeout: `${STORE_TIMEOUT} millis` }),
         logs.layer
       )
       const closed = yield* instance(
-        { onStoreError: "reject", storeTimeout: `${STORE_TIMEOUT} millis` },
-        RateLimit.layerRedis({ url: redis.url, prefix, commandTimeout: "10 seconds" }),
+        { onStoreError: "reject" },
+        RateLimitRedis.layer({ url: redis.url, prefix, timeout: `${STORE_TIMEOUT} millis` }),
         logs.layer
       )
       const key = as("sk_test_frozen")
@@ -248,10 +270,10 @@ describe("RateLimit.layerRedis: when Redis is unreachable", () => {
         expect(millis).toBeLessThan(STORE_TIMEOUT + MARGIN)
       }
       expect(logs.lines).toHaveLength(2)
-      for (const line of logs.lines) expect(line).toContain(`no answer within ${STORE_TIMEOUT} ms (storeTimeout)`)
-      // Thawed: the same connection answers again (the client's commandTimeout, 10 s here, was
-      // not what bounded the wait). The two abandoned calls reached Redis and
-      // were counted late; the store cannot take them back.
+      for (const line of logs.lines) expect(line).toContain(`no answer within ${STORE_TIMEOUT} ms (timeout)`)
+      // Thawed: the same connection answers again (the client drops an unanswered command only
+      // after 2 s, so that was not what bounded the wait). The two abandoned calls reached
+      // Redis and were counted late; the store cannot take them back.
       expect((yield* untilCounted(closed, key)).status).toBe(200)
     }))
 
@@ -262,7 +284,7 @@ describe("RateLimit.layerRedis: when Redis is unreachable", () => {
       const logs = captureWarnings()
       const [base, startMillis] = yield* timed(instance(
         { onStoreError: "allow" },
-        RateLimit.layerRedis({ url: redis.url, prefix: uniquePrefix(), connectTimeout: "300 millis" }),
+        RateLimitRedis.layer({ url: redis.url, prefix: uniquePrefix(), connectTimeout: "300 millis" }),
         logs.layer
       ))
       expect(startMillis).toBeLessThan(300 + MARGIN)
@@ -279,10 +301,13 @@ describe("RateLimit.layerRedis: when Redis is unreachable", () => {
 
 // A store that never answers and says when it was asked, and one that always fails.
 const hangingStore = (asked: Deferred.Deferred<void>) =>
-  RateLimit.layerStore(Layer.succeed(RateLimiter.RateLimiterStore, {
-    fixedWindow: () => Effect.zipRight(Deferred.succeed(asked, undefined), Effect.never),
-    tokenBucket: () => Effect.zipRight(Deferred.succeed(asked, undefined), Effect.never)
-  }))
+  RateLimit.layerStore(
+    Layer.succeed(RateLimiter.RateLimiterStore, {
+      fixedWindow: () => Effect.zipRight(Deferred.succeed(asked, undefined), Effect.never),
+      tokenBucket: () => Effect.zipRight(Deferred.succeed(asked, undefined), Effect.never)
+    }),
+    { timeout: "2 seconds" }
+  )
 
 const failingStore = RateLimit.layerStore(Layer.succeed(RateLimiter.RateLimiterStore, {
   fixedWindow: () => Effect.fail(new RateLimiter.RateLimitStoreError({ message: "store down" })),
@@ -293,11 +318,11 @@ const failingStore = RateLimit.layerStore(Layer.succeed(RateLimiter.RateLimiterS
 const realPause = (millis: number) => Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, millis)))
 
 describe("RateLimit store failures, on Effect's Clock", () => {
-  it.scoped("storeTimeout: a store that never answers is given up on after the timeout, under each policy", () =>
+  it.scoped("timeout: a store that never answers is given up on after the timeout, under each policy", () =>
     Effect.gen(function*() {
       for (const policy of ["allow", "reject"] as const) {
         const asked = yield* Deferred.make<void>()
-        const base = yield* instance({ onStoreError: policy, storeTimeout: "2 seconds" }, hangingStore(asked))
+        const base = yield* instance({ onStoreError: policy }, hangingStore(asked))
         const pending = yield* Effect.fork(sendTo(base, as("sk_test_hanging")))
         yield* Deferred.await(asked)
         yield* TestClock.adjust("1999 millis")

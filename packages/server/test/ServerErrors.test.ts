@@ -4,6 +4,11 @@ import { ApiError, Catalog, Wire } from "@errata/core"
 import { ServerErrors } from "@errata/server"
 import { Cause, Effect, FastCheck, Fiber, HashMap, Layer, Logger, LogLevel, Option, Schema } from "effect"
 import { rawHeaders, send, sendRaw, serveApp, serveLayer } from "./support/Serve.js"
+import { isSafe as isSafeRequestId } from "../src/internal/requestId.js"
+
+/** Where the docs say the request ID is: the log annotation and the span attribute. */
+const LOG_ANNOTATION = "requestId"
+const SPAN_ATTRIBUTE = "http.request.id"
 
 /** SPEC.md §2, written out here so that a drift of the catalog fails these tests. */
 const specStatus: Record<Catalog.Code, number> = {
@@ -133,8 +138,8 @@ const app = HttpRouter.empty.pipe(
       const span = yield* Effect.currentSpan
       const id = yield* ServerErrors.requestId
       return yield* HttpServerResponse.json({
-        log: HashMap.get(annotations, ServerErrors.REQUEST_ID_LOG_ANNOTATION).pipe(Option.getOrNull),
-        span: span.attributes.get(ServerErrors.REQUEST_ID_SPAN_ATTRIBUTE) ?? null,
+        log: HashMap.get(annotations, LOG_ANNOTATION).pipe(Option.getOrNull),
+        span: span.attributes.get(SPAN_ATTRIBUTE) ?? null,
         id: Option.getOrNull(id)
       })
     }).pipe(Effect.orDie)
@@ -149,7 +154,7 @@ const capture = Logger.make(({ annotations, cause, logLevel, message }) => {
     level: logLevel,
     message,
     cause,
-    requestId: HashMap.get(annotations, ServerErrors.REQUEST_ID_LOG_ANNOTATION).pipe(Option.getOrUndefined)
+    requestId: HashMap.get(annotations, LOG_ANNOTATION).pipe(Option.getOrUndefined)
   })
 })
 
@@ -307,14 +312,14 @@ layer(serveApp(app.pipe(Effect.provide(Logger.add(capture)))))("ServerErrors.mid
           const res = yield* send("/ok", { headers: { "x-request-id": id } })
           const got = res.headers.get("x-request-id")
           expect(got).not.toBe(id)
-          expect(ServerErrors.isSafeRequestId(got)).toBe(true)
+          expect(isSafeRequestId(got)).toBe(true)
         }
         // fetch refuses to send these; written on the socket, they reach the server as bytes.
         for (const line of ["X-Request-ID: caf\u00e9", "X-Request-ID: \u00ff\u00fe", "X-Request-ID: a\u0001b", "X-Request-ID: a\rb"]) {
           const raw = yield* sendRaw("/ok", [line])
           const got = rawHeaders(raw).get("x-request-id")
           // Either the app replaced it, or Node refused the request before it reached the app.
-          if (got !== undefined) expect(ServerErrors.isSafeRequestId(got)).toBe(true)
+          if (got !== undefined) expect(isSafeRequestId(got)).toBe(true)
           expect(raw).not.toContain(line.slice("X-Request-ID: ".length))
         }
       }))
@@ -333,7 +338,7 @@ layer(serveApp(app.pipe(Effect.provide(Logger.add(capture)))))("ServerErrors.mid
         const first = (yield* send("/ok")).headers.get("x-request-id") ?? ""
         const second = (yield* send("/ok")).headers.get("x-request-id") ?? ""
         expect(first).toMatch(/^[0-9a-f]{16}-[0-9]+$/)
-        expect(ServerErrors.isSafeRequestId(first)).toBe(true)
+        expect(isSafeRequestId(first)).toBe(true)
         const [prefix, counter] = first.split("-")
         expect(second.split("-")[0]).toBe(prefix)
         expect(Number(second.split("-")[1])).toBeGreaterThan(Number(counter))
@@ -371,7 +376,7 @@ const accessCapture = Logger.make(({ annotations, logLevel, message }) => {
   accessLog.push({
     message,
     level: logLevel,
-    requestId: HashMap.get(annotations, ServerErrors.REQUEST_ID_LOG_ANNOTATION).pipe(Option.getOrUndefined)
+    requestId: HashMap.get(annotations, LOG_ANNOTATION).pipe(Option.getOrUndefined)
   })
 })
 const logged503 = HttpRouter.empty.pipe(
@@ -416,7 +421,7 @@ describe("request IDs in process", () => {
         const response = yield* run({ "x-request-id": value })
         const id = response.headers["x-request-id"]
         expect(id).not.toBe(value)
-        expect(ServerErrors.isSafeRequestId(id)).toBe(true)
+        expect(isSafeRequestId(id)).toBe(true)
       }
     }))
 
@@ -426,7 +431,7 @@ describe("request IDs in process", () => {
       for (let i = 0; i < 10_000; i++) {
         const response = yield* run({})
         const id = response.headers["x-request-id"] ?? ""
-        expect(ServerErrors.isSafeRequestId(id)).toBe(true)
+        expect(isSafeRequestId(id)).toBe(true)
         seen.add(id)
       }
       expect(seen.size).toBe(10_000)
@@ -444,7 +449,7 @@ describe("request IDs in process", () => {
       const replaced = yield* unsafe.pipe(
         Effect.provideService(HttpServerRequest.HttpServerRequest, HttpServerRequest.fromWeb(new Request("http://localhost/")))
       )
-      expect(ServerErrors.isSafeRequestId(replaced.headers["x-request-id"])).toBe(true)
+      expect(isSafeRequestId(replaced.headers["x-request-id"])).toBe(true)
     }))
 
   it("respond() writes the wire format without a request ID of its own", () => {

@@ -5,13 +5,13 @@
  *
  * @internal
  */
-import { ApiError } from "@errata/core"
+import { ApiError, type Catalog } from "@errata/core"
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
-import * as Ids from "../Ids.js"
+import { InvalidIdCode } from "../Ids.js"
 
 /** The most issues one response lists; a huge invalid array must not become a huge response. */
 export const MAX_ISSUES = 50
@@ -19,11 +19,56 @@ export const MAX_ISSUES = 50
 /** The longest issue message, in UTF-16 code units; messages quote the offending input. */
 export const MAX_MESSAGE_LENGTH = 256
 
-const cut = (text: string, max: number): string => {
+/** The longest offending value `details.value` carries, in UTF-16 code units. */
+export const VALUE_MAX_LENGTH = 64
+
+/**
+ * `text` cut to at most `max` UTF-16 code units, `marker` included, never in the middle of a
+ * surrogate pair. `marker` says that something was cut; a value the client sent back is cut
+ * without one, so it stays a prefix of what was sent.
+ */
+export const truncate = (text: string, max: number, marker = ""): string => {
   if (text.length <= max) return text
-  const head = text.slice(0, max - 1)
+  const head = text.slice(0, max - marker.length)
   const last = head.charCodeAt(head.length - 1)
-  return `${last >= 0xd800 && last <= 0xdbff ? head.slice(0, -1) : head}…`
+  return (last >= 0xd800 && last <= 0xdbff ? head.slice(0, -1) : head) + marker
+}
+
+/** The codes an ID schema can be annotated with. */
+export type IdCode = Extract<Catalog.Code, "INVALID_CONTACT_ID" | "INVALID_MESSAGE_ID" | "INVALID_BUSINESS_ID">
+
+const isIdCode = (u: unknown): u is IdCode =>
+  u === "INVALID_CONTACT_ID" || u === "INVALID_MESSAGE_ID" || u === "INVALID_BUSINESS_ID"
+
+/**
+ * The code a schema's decode failures are answered with, looked up through refinements,
+ * transformations and unions so that `Schema.optional(ContactId)` or a renamed param still count.
+ */
+export const invalidIdCodeOf = (ast: AST.AST): IdCode | undefined => {
+  const seen = new Set<AST.AST>()
+  const visit = (node: AST.AST): IdCode | undefined => {
+    if (seen.has(node)) return undefined
+    seen.add(node)
+    const own = Option.getOrUndefined(AST.getAnnotation<unknown>(node, InvalidIdCode))
+    if (isIdCode(own)) return own
+    switch (node._tag) {
+      case "Refinement":
+        return visit(node.from)
+      case "Transformation":
+        return visit(node.to) ?? visit(node.from)
+      case "Suspend":
+        return visit(node.f())
+      case "Union":
+        for (const member of node.types) {
+          const code = visit(member)
+          if (code !== undefined) return code
+        }
+        return undefined
+      default:
+        return undefined
+    }
+  }
+  return visit(ast)
 }
 
 const pathSegment = (key: PropertyKey): string | number => (typeof key === "symbol" ? String(key) : key)
@@ -35,7 +80,7 @@ export const boundIssues = (
 ): ReadonlyArray<ApiError.Issue> =>
   issues.slice(0, MAX_ISSUES).map((i) => ({
     path: [...prefix, ...i.path.map(pathSegment)],
-    message: cut(i.message, MAX_MESSAGE_LENGTH)
+    message: truncate(i.message, MAX_MESSAGE_LENGTH, "…")
   }))
 
 type Formatted = ReadonlyArray<ParseResult.ArrayFormatterIssue>
@@ -120,7 +165,7 @@ export const queryError = (
     if (typeof missing === "string") {
       return Effect.succeed(
         new ApiError.MissingQuery({
-          message: `Query parameter "${cut(missing, 64)}" is required`,
+          message: `Query parameter "${truncate(missing, VALUE_MAX_LENGTH, "…")}" is required`,
           details: { parameter: missing }
         })
       )
@@ -134,13 +179,13 @@ export const headersError = (issue: ParseResult.ParseIssue): Effect.Effect<ApiEr
   Effect.map(issuesOf(issue), (issues) => new ApiError.InvalidInput({ details: { issues } }))
 
 interface IdFailure {
-  readonly code: Ids.InvalidIdCode
+  readonly code: IdCode
   readonly actual: unknown
 }
 
 const idFailureOf = (issue: ParseResult.ParseIssue): IdFailure | undefined => {
   if (issue._tag !== "Missing" && "ast" in issue) {
-    const code = Ids.invalidIdCodeOf(issue.ast)
+    const code = invalidIdCodeOf(issue.ast)
     if (code !== undefined) return { code, actual: issue.actual }
   }
   switch (issue._tag) {
@@ -172,7 +217,7 @@ export const pathError = (
   > => {
     const failure = idFailureOf(issue)
     if (failure !== undefined) {
-      const value = typeof failure.actual === "string" ? Ids.truncateValue(failure.actual) : ""
+      const value = typeof failure.actual === "string" ? truncate(failure.actual, VALUE_MAX_LENGTH) : ""
       return Effect.succeed(ApiError.make(failure.code, { details: { value } }))
     }
     return Effect.map(issuesOf(issue), (issues) => new ApiError.InvalidInput({ details: { issues } }))

@@ -1,5 +1,5 @@
 /**
- * The Redis `RateLimiterStore` behind `RateLimit.layerRedis`.
+ * The Redis `RateLimiterStore` behind `RateLimitRedis.layer`.
  *
  * Why not `@effect/experimental/RateLimiter/Redis` as it is: its client has no `error` listener,
  * so while Redis is down ioredis prints "[ioredis] Unhandled error event" on every reconnection
@@ -8,7 +8,8 @@
  * leaves the client reconnecting for ever; and its buckets never expire, so Redis keeps a bucket
  * for every client address it has ever seen. This store keeps the same `RateLimiterStore`
  * contract and the same token-bucket arithmetic (so the headers are the same as with the memory
- * store), and fixes those three.
+ * store), and fixes those three. Bucket keys leave the process as SHA-256 digests (WebCrypto, so
+ * nothing here needs `node:crypto`): the default key is the client's API key.
  *
  * @internal
  */
@@ -18,7 +19,6 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { Redis } from "ioredis"
-import { createHash } from "node:crypto"
 
 /** @internal */
 export interface Options {
@@ -98,10 +98,16 @@ interface Script {
   readonly sha: string
 }
 
-const script = (lua: string): Script => ({ lua, sha: createHash("sha1").update(lua).digest("hex") })
+const encoder = new TextEncoder()
 
-const tokenBucketScript = script(TOKEN_BUCKET)
-const fixedWindowScript = script(FIXED_WINDOW)
+const hex = (digest: ArrayBuffer): string =>
+  Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("")
+
+const digestOf = (algorithm: "SHA-1" | "SHA-256", text: string): Promise<string> =>
+  globalThis.crypto.subtle.digest(algorithm, encoder.encode(text)).then(hex)
+
+const script = (lua: string): Effect.Effect<Script> =>
+  Effect.map(Effect.promise(() => digestOf("SHA-1", lua)), (sha) => ({ lua, sha }))
 
 const isNoScript = (error: unknown): boolean => error instanceof Error && error.message.startsWith("NOSCRIPT")
 
@@ -129,19 +135,22 @@ const loadIoredis = Effect.tryPromise({
   catch: (cause) => cause
 }).pipe(
   Effect.catchAll((cause) =>
-    Effect.dieMessage(`RateLimit.layerRedis needs the ioredis package (npm install ioredis): ${describe(cause)}`)
+    Effect.dieMessage(`RateLimitRedis.layer needs the ioredis package (npm install ioredis): ${describe(cause)}`)
   )
 )
 
 /**
- * A client that fails fast when Redis is away, so a request never waits on it for longer than
- * the middleware's `storeTimeout`, and a store whose calls fail with `RateLimitStoreError` then.
+ * A client that fails fast when Redis is away, and a store whose calls fail with
+ * `RateLimitStoreError` then. How long a request waits for a Redis that does not answer is the
+ * caller's deadline; `commandTimeout` only drops the commands such a Redis never answers.
  *
  * @internal
  */
 export const make = (options: Options): Effect.Effect<Context.Tag.Service<typeof RateLimiter.RateLimiterStore>, never, Scope.Scope> =>
   Effect.gen(function*() {
     const { Redis } = yield* loadIoredis
+    const tokenBucketScript = yield* script(TOKEN_BUCKET)
+    const fixedWindowScript = yield* script(FIXED_WINDOW)
     const connectTimeoutMillis = timeoutMillis(options.connectTimeout)
     // Why the client is not connected, for the store's errors: the last connection error since
     // it was last ready, else that the connection closed.
@@ -212,11 +221,11 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<typeof
     }
 
     // While not connected, fail at once with the reason (ioredis would only say the stream is not
-    // writeable).
+    // writeable). The key is hashed first: what Redis holds does not name the client.
     const run = (script: Script, key: string, args: ReadonlyArray<string | number>) =>
       redis.status === "ready"
         ? Effect.tryPromise({
-          try: () => evaluate(redis, script, key, args),
+          try: () => digestOf("SHA-256", key).then((digest) => evaluate(redis, script, options.prefix + digest, args)),
           catch: (cause) => storeError(`Redis: ${describe(cause)}`, cause)
         })
         : Effect.fail(storeError(`Redis ${redis.status}: ${notReady}`))
@@ -224,7 +233,7 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<typeof
     return RateLimiter.RateLimiterStore.of({
       tokenBucket: (call) =>
         Effect.flatMap(
-          run(tokenBucketScript, options.prefix + call.key, [
+          run(tokenBucketScript, call.key, [
             call.tokens,
             Duration.toMillis(call.refillRate),
             call.limit,
@@ -234,7 +243,7 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<typeof
         ),
       fixedWindow: (call) =>
         Effect.flatMap(
-          run(fixedWindowScript, options.prefix + call.key, [
+          run(fixedWindowScript, call.key, [
             call.tokens,
             Duration.toMillis(call.refillRate),
             ...(call.limit === undefined ? [] : [call.limit])

@@ -26,7 +26,7 @@ const binary = process.env["REDIS_SERVER"] ?? "redis-server"
 
 const cannotStart = (reason: string) =>
   `redis-server could not be started (${reason}). The Redis rate-limit tests need it and do not ` +
-  `skip: install Debian's redis-server (apt-get install redis-server; .ci/run does) or set REDIS_SERVER.`
+  `skip: install Debian's redis-server (apt-get install redis-server; pnpm test does where it can) or set REDIS_SERVER.`
 
 const freePort = Effect.async<number, string>((resume) => {
   const server = Net.createServer()

@@ -7,16 +7,16 @@
  * @example
  * import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema } from "@effect/platform"
  * import { Schema } from "effect"
- * import { ApiErrors, Ids } from "@errata/server"
+ * import { CatalogErrors, Ids } from "@errata/server"
  *
  * const contactId = HttpApiSchema.param("contactId", Ids.ContactId)
  * class Contacts extends HttpApiGroup.make("contacts")
  *   .add(
  *     HttpApiEndpoint.get("getContact")`/contacts/${contactId}`
  *       .addSuccess(Schema.Struct({ name: Schema.String }))
- *       .pipe(ApiErrors.add("NOT_FOUND", "INVALID_CONTACT_ID"))
+ *       .pipe(CatalogErrors.add("NOT_FOUND", "INVALID_CONTACT_ID"))
  *   )
- *   .pipe(ApiErrors.add("UNAUTHORIZED", "RATE_LIMIT_EXCEEDED", "INTERNAL_ERROR")) {}
+ *   .pipe(CatalogErrors.add("UNAUTHORIZED", "RATE_LIMIT_EXCEEDED", "INTERNAL_ERROR")) {}
  *
  * @since 0.1.0
  */
@@ -31,21 +31,11 @@ import * as ParseResult from "effect/ParseResult"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 
-/**
- * What errors can be added to.
- *
- * @since 0.1.0
- * @category models
- */
-export type Target = HttpApiEndpoint.HttpApiEndpoint.Any | HttpApiGroup.HttpApiGroup.Any | HttpApi.HttpApi.Any
+// What errors can be added to.
+type Target = HttpApiEndpoint.HttpApiEndpoint.Any | HttpApiGroup.HttpApiGroup.Any | HttpApi.HttpApi.Any
 
-/**
- * The endpoint, group or API with `E` added to its errors.
- *
- * @since 0.1.0
- * @category models
- */
-export type WithErrors<Self, E> = Self extends HttpApiEndpoint.HttpApiEndpoint<
+// The endpoint, group or API with `E` added to its errors.
+type WithErrors<Self, E> = Self extends HttpApiEndpoint.HttpApiEndpoint<
   infer Name,
   infer Method,
   infer Path,
@@ -109,6 +99,11 @@ const detailsShapes: { readonly [C in Catalog.Code]?: object } = {
   }
 }
 
+// The wire body of the codes `C`, as `schema` encodes it.
+interface BodyOf<C extends Catalog.Code> {
+  readonly error: { readonly code: C; readonly message: string; readonly details?: unknown }
+}
+
 const detailsJsonSchema = (codes: ReadonlyArray<Catalog.Code>): object => {
   const shapes = [...new Set(codes.map((code) => detailsShapes[code] ?? { type: "object" }))]
   return shapes.length === 1 && shapes[0] !== undefined ? shapes[0] : { anyOf: shapes }
@@ -121,8 +116,8 @@ const detailsJsonSchema = (codes: ReadonlyArray<Catalog.Code>): object => {
  *
  * @example
  * import { HttpApiSchema } from "@effect/platform"
- * import { ApiErrors } from "@errata/server"
- * const badRequest = ApiErrors.schema("VALIDATION_ERROR", "INVALID_INPUT")
+ * import { CatalogErrors } from "@errata/server"
+ * const badRequest = CatalogErrors.schema("VALIDATION_ERROR", "INVALID_INPUT")
  * HttpApiSchema.getStatusError(badRequest) // 400
  *
  * @since 0.1.0
@@ -130,7 +125,7 @@ const detailsJsonSchema = (codes: ReadonlyArray<Catalog.Code>): object => {
  */
 export const schema = <const C extends Catalog.Code>(
   ...codes: readonly [C, ...ReadonlyArray<C>]
-): Schema.Schema<ApiError.ApiErrorOf<C>, Wire.BodyOf<C>> => {
+): Schema.Schema<ApiError.ApiErrorOf<C>, BodyOf<C>> => {
   const entries = codes.map((code) => Catalog.entries[code])
   const known = new Set<string>(codes)
   const from = Schema.Struct({
@@ -203,17 +198,17 @@ const asApi = (self: HttpApi.HttpApi.Any) => self as HttpApi.HttpApi.AnyWithProp
 
 /**
  * Adds catalog errors to an endpoint, a group (all its endpoints) or an API (all its groups),
- * each with its status. Pipeable: `endpoint.pipe(ApiErrors.add("NOT_FOUND"))`, or data first:
- * `ApiErrors.add(endpoint, "NOT_FOUND")`.
+ * each with its status. Pipeable: `endpoint.pipe(CatalogErrors.add("NOT_FOUND"))`, or data first:
+ * `CatalogErrors.add(endpoint, "NOT_FOUND")`.
  *
  * @example
  * import { HttpApiEndpoint } from "@effect/platform"
  * import { Schema } from "effect"
- * import { ApiErrors } from "@errata/server"
+ * import { CatalogErrors } from "@errata/server"
  *
  * const listContacts = HttpApiEndpoint.get("listContacts", "/contacts")
  *   .addSuccess(Schema.Array(Schema.String))
- *   .pipe(ApiErrors.add("INVALID_INPUT", "MISSING_QUERY"))
+ *   .pipe(CatalogErrors.add("INVALID_INPUT", "MISSING_QUERY"))
  *
  * @since 0.1.0
  * @category combinators
@@ -239,8 +234,8 @@ export const add: {
  *
  * @example
  * import { HttpApi } from "@effect/platform"
- * import { ApiErrors } from "@errata/server"
- * const api = HttpApi.make("api").pipe(ApiErrors.addAll)
+ * import { CatalogErrors } from "@errata/server"
+ * const api = HttpApi.make("api").pipe(CatalogErrors.addAll)
  *
  * @since 0.1.0
  * @category combinators
@@ -298,9 +293,9 @@ const withoutDecodeErrorIn = (
  *
  * @example
  * import { HttpApi, OpenApi } from "@effect/platform"
- * import { ApiErrors } from "@errata/server"
+ * import { CatalogErrors } from "@errata/server"
  *
- * const api = HttpApi.make("api").annotate(OpenApi.Transform, ApiErrors.withoutDecodeError)
+ * const api = HttpApi.make("api").annotate(OpenApi.Transform, CatalogErrors.withoutDecodeError)
  *
  * @since 0.1.0
  * @category OpenAPI

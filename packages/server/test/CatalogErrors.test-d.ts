@@ -1,18 +1,18 @@
 import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup, HttpApiSchema } from "@effect/platform"
 import { ApiError } from "@errata/core"
-import { ApiErrors, Ids } from "@errata/server"
+import { CatalogErrors, Ids } from "@errata/server"
 import { describe, expectTypeOf, it } from "vitest"
 import { Effect, Schema } from "effect"
 
 const contactId = HttpApiSchema.param("contactId", Ids.ContactId)
 const getContact = HttpApiEndpoint.get("getContact")`/contacts/${contactId}`
   .addSuccess(Schema.String)
-  .pipe(ApiErrors.add("NOT_FOUND", "INVALID_CONTACT_ID"))
+  .pipe(CatalogErrors.add("NOT_FOUND", "INVALID_CONTACT_ID"))
 
-class Group extends HttpApiGroup.make("contacts").add(getContact).pipe(ApiErrors.add("UNAUTHORIZED")) {}
-class Api extends HttpApi.make("api").add(Group).pipe(ApiErrors.add("INTERNAL_ERROR")) {}
+class Group extends HttpApiGroup.make("contacts").add(getContact).pipe(CatalogErrors.add("UNAUTHORIZED")) {}
+class Api extends HttpApi.make("api").add(Group).pipe(CatalogErrors.add("INTERNAL_ERROR")) {}
 
-describe("ApiErrors.add types", () => {
+describe("CatalogErrors.add types", () => {
   it("adds the classes of the codes to the endpoint's errors", () => {
     expectTypeOf<HttpApiEndpoint.HttpApiEndpoint.Error<typeof getContact>>().toEqualTypeOf<
       ApiError.NotFound | ApiError.InvalidContactId
@@ -22,7 +22,7 @@ describe("ApiErrors.add types", () => {
   it("lets handlers fail with declared errors, at every level, and no others", () => {
     HttpApiBuilder.group(Api, "contacts", (handlers) =>
       handlers.handle("getContact", ({ path }) => {
-        expectTypeOf(path.contactId).toEqualTypeOf<Ids.ContactId>()
+        expectTypeOf(path.contactId).toEqualTypeOf<typeof Ids.ContactId.Type>()
         return path.contactId.length > 0
           ? Effect.fail(new ApiError.NotFound())
           : Effect.fail(new ApiError.Unauthorized())
