@@ -48,6 +48,7 @@ describe("core docs examples", () => {
       "UnknownApiError transient=true",
       "UnexpectedResponse transient=true"
     ])
+    expect(WireExample.wait).toEqual(Duration.seconds(5))
     expect(WireExample.encoded).toEqual({
       status: 429,
       headers: { "content-type": "application/json", "x-request-id": "req_1", "retry-after": "30" },

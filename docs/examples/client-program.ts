@@ -28,7 +28,7 @@ export const describeContact = (id: string) =>
       Effect.succeed(`unavailable after ${ApiClient.attempts(e)} attempts (request ${e.requestId})`))
   )
 
-// Retry tuned: three retries from 200 ms, a server's Retry-After obeyed up to 5 s, 20 s in all.
+// Retry tuned: three retries from 200 ms, a server's Retry-After obeyed up to 5 s, retrying for 20 s at most.
 export const ApiLive = (baseUrl: string, apiKey: string) =>
   ApiClient.layer({
     baseUrl,

@@ -9,6 +9,12 @@ export const decoded = [
 ].map((e) => `${e._tag} transient=${ApiError.isTransient(e)}`)
 // ["RateLimitExceeded transient=true", "UnknownApiError transient=true", "UnexpectedResponse transient=true"]
 
+// One reader for the server's wait: `details.retryAfter`, else the Retry-After header, on any status.
+export const wait = ApiError.retryAfter(
+  Wire.decode({ status: 503, headers: { "retry-after": "5" }, body: { code: "SERVICE_UNAVAILABLE", message: "Down" } })
+)
+// Duration.seconds(5)
+
 // Encoding gives what a server writes: status, headers, enveloped body.
 export const encoded = Wire.encode(new ApiError.RateLimitExceeded({ details: { retryAfter: 30 }, requestId: "req_1" }))
 // { status: 429,

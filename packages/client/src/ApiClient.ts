@@ -2,8 +2,7 @@
  * An `HttpClient` whose failures are errata's typed errors: every non-2xx response becomes the
  * `ApiError.Any` that `Wire.decode` gives, with its request ID, and the transient ones are retried
  * the way the API asks (SPEC.md §4, §5). Use `ApiClient.layer` for the whole package, or the
- * combinators `decodeErrors`, `retryTransient` and `withIdempotencyKey` on an `HttpClient` you
- * build yourself.
+ * combinators `decodeErrors` and `retryTransient` on an `HttpClient` you build yourself.
  *
  * @example
  * import { NodeHttpClient } from "@effect/platform-node"
@@ -45,6 +44,11 @@ import type * as Retry from "./Retry.js"
  * Every failure the client can raise: one of the fourteen errata errors for a response that came
  * back non-2xx, or the platform's `HttpClientError` for a request that never got a response.
  *
+ * @example
+ * import type { ApiClient } from "@errata/client"
+ * const describe = (failure: ApiClient.Failure): string =>
+ *   failure._tag === "RequestError" || failure._tag === "ResponseError" ? `no answer: ${failure.message}` : failure._tag
+ *
  * @since 0.1.0
  * @category models
  */
@@ -53,6 +57,11 @@ export type Failure = ApiError.Any | HttpClientError.HttpClientError
 /**
  * The client `ApiClient.layer` provides: an ordinary `HttpClient` whose error channel says what
  * it raises.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import type { ApiClient } from "@errata/client"
+ * const listContacts = (client: ApiClient.Client) => Effect.flatMap(client.get("/contacts"), (response) => response.json)
  *
  * @since 0.1.0
  * @category models
@@ -79,7 +88,7 @@ export class ApiClient extends Context.Tag("@errata/client/ApiClient")<ApiClient
 const defaultMaxErrorBodyBytes = 64 * 1024
 
 /**
- * Options of `layer`, `layerConfig` and `make`; `decodeErrors` reads `maxErrorBodyBytes`.
+ * Options of `layer`, `layerConfig` and `fromHttpClient`; `decodeErrors` reads `maxErrorBodyBytes`.
  *
  * @example
  * import { ApiClient } from "@errata/client"

@@ -28,6 +28,11 @@ import * as Stream from "effect/Stream"
 /**
  * `meta.pagination` of a list response.
  *
+ * @example
+ * import { Schema } from "effect"
+ * import { Envelope } from "@errata/client"
+ * Schema.decodeUnknownSync(Envelope.Pagination)({ limit: 10, offset: 20, hasMore: true }) // no `total`: not counted
+ *
  * @since 0.1.0
  * @category schemas
  */
@@ -40,6 +45,12 @@ export const Pagination = Schema.Struct({
 })
 
 /**
+ * The type of `Pagination`.
+ *
+ * @example
+ * import type { Envelope } from "@errata/client"
+ * const last: Envelope.Pagination = { limit: 10, offset: 90, hasMore: false, total: 100 }
+ *
  * @since 0.1.0
  * @category models
  */
@@ -47,6 +58,11 @@ export type Pagination = typeof Pagination.Type
 
 /**
  * `meta`: `pagination` on list responses, and whatever else the server put there, kept as is.
+ *
+ * @example
+ * import { Schema } from "effect"
+ * import { Envelope } from "@errata/client"
+ * Schema.decodeUnknownSync(Envelope.Meta)({ generatedAt: "2026-01-01T00:00:00Z" }) // other keys are kept
  *
  * @since 0.1.0
  * @category schemas
@@ -57,6 +73,12 @@ export const Meta = Schema.Struct(
 )
 
 /**
+ * The type of `Meta`.
+ *
+ * @example
+ * import type { Envelope } from "@errata/client"
+ * const meta: Envelope.Meta = { pagination: { limit: 10, offset: 0, hasMore: true }, cursor: "c_1" }
+ *
  * @since 0.1.0
  * @category models
  */
@@ -64,6 +86,10 @@ export type Meta = typeof Meta.Type
 
 /**
  * A decoded success body.
+ *
+ * @example
+ * import type { Envelope } from "@errata/client"
+ * const body: Envelope.Envelope<{ readonly id: string }> = { data: { id: "42" }, meta: {} }
  *
  * @since 0.1.0
  * @category models
@@ -91,6 +117,15 @@ export const schema = <A, I, R>(data: Schema.Schema<A, I, R>) =>
  * A 2xx body that is not the envelope the schema describes: not JSON, or JSON of another shape.
  * A typed failure, never a defect, with the request ID for support. Not retried: the same request
  * would get the same body.
+ *
+ * @example
+ * import { Effect, Schema } from "effect"
+ * import { ApiClient, Envelope } from "@errata/client"
+ *
+ * const Contact = Schema.Struct({ id: Schema.String })
+ * const contact = Effect.flatMap(ApiClient.ApiClient, (client) =>
+ *   client.get("/contacts/42").pipe(Effect.flatMap(Envelope.decodeData(Contact)))
+ * ).pipe(Effect.catchTag("EnvelopeDecodeError", (e) => Effect.succeed(`unexpected body: ${e.reason} (request ${e.requestId})`)))
  *
  * @since 0.1.0
  * @category errors
@@ -163,6 +198,15 @@ export const decode: {
 /**
  * `decode`, keeping only `data`.
  *
+ * @example
+ * import { Effect, Schema } from "effect"
+ * import { ApiClient, Envelope } from "@errata/client"
+ *
+ * const Contact = Schema.Struct({ id: Schema.String, email: Schema.String })
+ * const email = Effect.flatMap(ApiClient.ApiClient, (client) =>
+ *   client.get("/contacts/42").pipe(Effect.flatMap(Envelope.decodeData(Contact)), Effect.map((c) => c.email))
+ * )
+ *
  * @since 0.1.0
  * @category decoding
  */
@@ -188,6 +232,10 @@ type PageRequest = {
 
 /**
  * One page of a list: its items, its pagination and the rest of `meta`.
+ *
+ * @example
+ * import type { Envelope } from "@errata/client"
+ * const summary = <A>(page: Envelope.Page<A>) => `${page.items.length} of ${page.pagination?.total ?? "?"}`
  *
  * @since 0.1.0
  * @category models
@@ -219,6 +267,17 @@ interface PaginateOptions {
  * false, or that has no pagination or no items (a guard against a server that would say "more"
  * forever). The next offset is this page's offset plus its item count, so a server that returns
  * short pages loses nothing.
+ *
+ * @example
+ * import { Effect, Schema, Stream } from "effect"
+ * import { ApiClient, Envelope } from "@errata/client"
+ *
+ * const Contact = Schema.Struct({ id: Schema.String })
+ * const pageSizes = Effect.flatMap(ApiClient.ApiClient, (client) =>
+ *   Envelope.pages(Contact, (page) => client.get("/contacts", { urlParams: page }), { limit: 50 }).pipe(
+ *     Stream.map((page) => page.items.length),
+ *     Stream.runCollect
+ *   ))
  *
  * @since 0.1.0
  * @category paging

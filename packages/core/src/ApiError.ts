@@ -27,8 +27,9 @@ import { CatalogError, TypeId } from "./internal/catalogError.js"
  * One failing field of a `VALIDATION_ERROR` or `INVALID_INPUT`: where it is, and what is wrong.
  *
  * @example
+ * import { Schema } from "effect"
  * import { ApiError } from "@errata/core"
- * const issue: ApiError.Issue = { path: ["addresses", 0, "zip"], message: "Expected 5 digits" }
+ * Schema.decodeUnknownSync(ApiError.Issue)({ path: ["addresses", 0, "zip"], message: "Expected 5 digits" })
  *
  * @since 0.1.0
  * @category models
@@ -36,6 +37,12 @@ import { CatalogError, TypeId } from "./internal/catalogError.js"
 export const Issue = internal.Issue
 
 /**
+ * The type of an `Issue`.
+ *
+ * @example
+ * import type { ApiError } from "@errata/core"
+ * const fields = (issues: ReadonlyArray<ApiError.Issue>) => issues.map((i) => i.path.join("."))
+ *
  * @since 0.1.0
  * @category models
  */
@@ -61,6 +68,10 @@ export const retryAfter: (error: unknown) => Duration.Duration | undefined = int
 /**
  * `UNAUTHORIZED` (401): the API key is missing or invalid.
  *
+ * @example
+ * import { ApiError } from "@errata/core"
+ * new ApiError.Unauthorized().message // "API key missing or invalid", the catalog's
+ *
  * @since 0.1.0
  * @category errors
  */
@@ -69,6 +80,10 @@ export class Unauthorized extends CatalogError("UNAUTHORIZED")<Unauthorized>() {
 /**
  * `INSUFFICIENT_PERMISSIONS` (403): the key is valid but lacks a scope; `scope` names it when the
  * server said.
+ *
+ * @example
+ * import { ApiError } from "@errata/core"
+ * new ApiError.InsufficientPermissions({ details: { scope: "contacts:write" } }).scope // "contacts:write"
  *
  * @since 0.1.0
  * @category errors
@@ -92,6 +107,11 @@ export class ValidationError extends CatalogError("VALIDATION_ERROR")<Validation
  * `INVALID_INPUT` (400): a query parameter or other input is invalid; `issues` are rooted at the
  * parameter name.
  *
+ * @example
+ * import { ApiError } from "@errata/core"
+ * const e = new ApiError.InvalidInput({ details: { issues: [{ path: ["limit"], message: "Expected at most 100" }] } })
+ * e.issues[0]?.path // ["limit"]
+ *
  * @since 0.1.0
  * @category errors
  */
@@ -99,6 +119,10 @@ export class InvalidInput extends CatalogError("INVALID_INPUT")<InvalidInput>() 
 
 /**
  * `MISSING_QUERY` (400): a required query parameter is absent; `parameter` names it.
+ *
+ * @example
+ * import { ApiError } from "@errata/core"
+ * new ApiError.MissingQuery({ details: { parameter: "email" } }).parameter // "email"
  *
  * @since 0.1.0
  * @category errors
@@ -120,6 +144,10 @@ export class NotFound extends CatalogError("NOT_FOUND")<NotFound>() {}
 /**
  * `INVALID_MESSAGE_ID` (400): a message ID is not a UUID; `value` holds what was sent.
  *
+ * @example
+ * import { ApiError } from "@errata/core"
+ * new ApiError.InvalidMessageId({ details: { value: "42" } }).value // "42"
+ *
  * @since 0.1.0
  * @category errors
  */
@@ -128,6 +156,10 @@ export class InvalidMessageId extends CatalogError("INVALID_MESSAGE_ID")<Invalid
 /**
  * `INVALID_CONTACT_ID` (400): a contact ID is not a UUID; `value` holds what was sent.
  *
+ * @example
+ * import { ApiError } from "@errata/core"
+ * new ApiError.InvalidContactId({ details: { value: "42" } }).category // "resource"
+ *
  * @since 0.1.0
  * @category errors
  */
@@ -135,6 +167,10 @@ export class InvalidContactId extends CatalogError("INVALID_CONTACT_ID")<Invalid
 
 /**
  * `INVALID_BUSINESS_ID` (400): a business ID is not a UUID; `value` holds what was sent.
+ *
+ * @example
+ * import { ApiError } from "@errata/core"
+ * new ApiError.InvalidBusinessId({ details: { value: "acme" } }).status // 400
  *
  * @since 0.1.0
  * @category errors
@@ -157,6 +193,10 @@ export class RateLimitExceeded extends CatalogError("RATE_LIMIT_EXCEEDED")<RateL
 /**
  * `INTERNAL_ERROR` (500, transient): an unexpected server error.
  *
+ * @example
+ * import { ApiError } from "@errata/core"
+ * new ApiError.InternalError({ requestId: "req_1" }).transient // true
+ *
  * @since 0.1.0
  * @category errors
  */
@@ -164,6 +204,10 @@ export class InternalError extends CatalogError("INTERNAL_ERROR")<InternalError>
 
 /**
  * `SERVICE_UNAVAILABLE` (503, transient): a temporary outage.
+ *
+ * @example
+ * import { ApiError } from "@errata/core"
+ * new ApiError.ServiceUnavailable().category // "server"
  *
  * @since 0.1.0
  * @category errors
@@ -173,6 +217,11 @@ export class ServiceUnavailable extends CatalogError("SERVICE_UNAVAILABLE")<Serv
 /**
  * A well-formed error body whose code is outside the catalog (drift such as `RATE_LIMITED`):
  * everything received is kept. A 429 or 5xx stays transient whatever the code says.
+ *
+ * @example
+ * import { ApiError } from "@errata/core"
+ * const drift = new ApiError.UnknownApiError({ code: "RATE_LIMITED", status: 429, message: "Slow down" })
+ * drift.transient // true: a 429, whatever its code
  *
  * @since 0.1.0
  * @category errors
@@ -208,6 +257,12 @@ const transientUnexpectedStatuses: ReadonlySet<number> = new Set([500, 502, 503,
 /**
  * A response that is not the wire format at all: an HTML page from a proxy, an empty or truncated
  * body, a JSON array. Keeps the status, request ID, content type and a bounded excerpt.
+ *
+ * @example
+ * import { ApiError, Wire } from "@errata/core"
+ * const error = Wire.decode({ status: 502, headers: { "content-type": "text/html" }, body: "<html>Bad Gateway</html>" })
+ * error._tag // "UnexpectedResponse"
+ * new ApiError.UnexpectedResponse({ reason: "EmptyBody", status: 504, excerpt: "" }).transient // true
  *
  * @since 0.1.0
  * @category errors
@@ -253,6 +308,11 @@ const classes = {
 /**
  * The twelve catalog errors, as a schema and as a type.
  *
+ * @example
+ * import { Schema } from "effect"
+ * import { ApiError } from "@errata/core"
+ * Schema.is(ApiError.ApiError)(new ApiError.NotFound()) // true
+ *
  * @since 0.1.0
  * @category unions
  */
@@ -272,6 +332,12 @@ export const ApiError = Schema.Union(
 )
 
 /**
+ * The twelve catalog errors: what `Match.tagsExhaustive` over the catalog covers.
+ *
+ * @example
+ * import type { ApiError } from "@errata/core"
+ * const line = (e: ApiError.ApiError) => `${e.status} ${e.code}: ${e.message}`
+ *
  * @since 0.1.0
  * @category unions
  */
@@ -279,6 +345,10 @@ export type ApiError = typeof ApiError.Type
 
 /**
  * The catalog error of a wire code.
+ *
+ * @example
+ * import { ApiError } from "@errata/core"
+ * const missing: ApiError.ApiErrorOf<"NOT_FOUND"> = new ApiError.NotFound()
  *
  * @since 0.1.0
  * @category models
@@ -288,12 +358,25 @@ export type ApiErrorOf<C extends Catalog.Code> = InstanceType<(typeof classes)[C
 /**
  * Every error a client can receive: the twelve plus `UnknownApiError` and `UnexpectedResponse`.
  *
+ * @example
+ * import { Schema } from "effect"
+ * import { ApiError } from "@errata/core"
+ * Schema.is(ApiError.Any)(new ApiError.UnknownApiError({ code: "RATE_LIMITED", status: 429, message: "Slow down" })) // true
+ *
  * @since 0.1.0
  * @category unions
  */
 export const Any = Schema.Union(ApiError, UnknownApiError, UnexpectedResponse)
 
 /**
+ * The fourteen errors a client can receive, as a type.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import type { ApiError } from "@errata/core"
+ * const logged = <A>(call: Effect.Effect<A, ApiError.Any>) =>
+ *   Effect.tapError(call, (e) => Effect.logWarning(`${e._tag} (request ${e.requestId ?? "?"})`))
+ *
  * @since 0.1.0
  * @category unions
  */
@@ -333,6 +416,11 @@ const hasTypeId = (u: unknown): u is { readonly [TypeId]: TypeId; readonly _tag:
 /**
  * Whether a value is one of the twelve catalog errors (from any copy of errata).
  *
+ * @example
+ * import { ApiError } from "@errata/core"
+ * ApiError.isApiError(new ApiError.NotFound()) // true
+ * ApiError.isApiError(new ApiError.UnknownApiError({ code: "RATE_LIMITED", status: 429, message: "Slow down" })) // false
+ *
  * @since 0.1.0
  * @category guards
  */
@@ -341,6 +429,11 @@ export const isApiError = (u: unknown): u is ApiError =>
 
 /**
  * Whether a value is any errata error: the twelve, `UnknownApiError` or `UnexpectedResponse`.
+ *
+ * @example
+ * import { ApiError, Wire } from "@errata/core"
+ * ApiError.isAny(Wire.decode({ status: 502, body: "Bad Gateway" })) // true
+ * ApiError.isAny(new Error("boom")) // false
  *
  * @since 0.1.0
  * @category guards
@@ -401,9 +494,9 @@ export const make = <C extends Catalog.Code>(code: C, props: MakeProps = {}): Ap
  * import { Effect } from "effect"
  * import { ApiError } from "@errata/core"
  *
- * declare const call: Effect.Effect<string, ApiError.NotFound | ApiError.InternalError | ApiError.ServiceUnavailable>
  * // Effect.Effect<string, ApiError.NotFound>
- * const handled = call.pipe(ApiError.catchCategory("server", () => Effect.succeed("later")))
+ * const handled = (call: Effect.Effect<string, ApiError.NotFound | ApiError.InternalError | ApiError.ServiceUnavailable>) =>
+ *   call.pipe(ApiError.catchCategory("server", () => Effect.succeed("later")))
  *
  * @since 0.1.0
  * @category error handling

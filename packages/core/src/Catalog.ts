@@ -9,6 +9,10 @@
 /**
  * The five families the API groups its codes into.
  *
+ * @example
+ * import type { Catalog } from "@errata/core"
+ * const family: Catalog.Category = "rate limiting"
+ *
  * @since 0.1.0
  * @category models
  */
@@ -83,6 +87,10 @@ function buildEntries(): Readonly<Record<string, unknown>> {
 /**
  * A wire code of the catalog.
  *
+ * @example
+ * import type { Catalog } from "@errata/core"
+ * const code: Catalog.Code = "NOT_FOUND"
+ *
  * @since 0.1.0
  * @category models
  */
@@ -101,7 +109,11 @@ export type Code = keyof typeof entries
 export type Entry<C extends Code = Code> = Entries[C]
 
 /**
- * An error `_tag` of the catalog.
+ * An error `_tag` of the catalog: the PascalCase form of its code.
+ *
+ * @example
+ * import type { Catalog } from "@errata/core"
+ * const tag: Catalog.Tag = "NotFound"
  *
  * @since 0.1.0
  * @category models
@@ -111,6 +123,11 @@ export type Tag = Entry["tag"]
 /**
  * Every row, in catalog order.
  *
+ * @example
+ * import { Catalog } from "@errata/core"
+ * Catalog.all.filter((e) => e.transient).map((e) => e.code)
+ * // ["RATE_LIMIT_EXCEEDED", "INTERNAL_ERROR", "SERVICE_UNAVAILABLE"]
+ *
  * @since 0.1.0
  * @category catalog
  */
@@ -118,6 +135,10 @@ export const all: ReadonlyArray<Entry> = Object.values(entries)
 
 /**
  * Every wire code, in catalog order.
+ *
+ * @example
+ * import { Catalog } from "@errata/core"
+ * Catalog.codes.includes("NOT_FOUND") // true
  *
  * @since 0.1.0
  * @category catalog

@@ -147,7 +147,7 @@ const errorLimit: { stackTraceLimit: unknown } = Error
 // A genuine `Error` (Reflect.construct gives it the internal error slot) with the prototype of
 // `target` and no stack: Node documents that a limit which is not a number captures no frames at
 // all. The limit is restored before anything else can run.
-const bareError = (target: Function, message: string): Record<string, unknown> => {
+const bareError = (target: abstract new(...args: ReadonlyArray<never>) => unknown, message: string): Record<string, unknown> => {
   const limit = errorLimit.stackTraceLimit
   errorLimit.stackTraceLimit = undefined
   try {
