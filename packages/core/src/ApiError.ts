@@ -242,7 +242,7 @@ export class UnknownApiError extends Schema.TaggedError<UnknownApiError>()("Unkn
     return undefined
   }
 }
-Object.defineProperties(UnknownApiError.prototype, { [TypeId]: { value: TypeId }, toJSON: { value: internal.jsonOf } })
+internal.markAsErrata(UnknownApiError.prototype)
 
 type UnexpectedReason = "EmptyBody" | "InvalidJson" | "NotWireFormat"
 
@@ -252,7 +252,6 @@ const unexpectedReasonText: Record<UnexpectedReason, string> = {
   NotWireFormat: "a body not in the error format"
 }
 
-const transientUnexpectedStatuses: ReadonlySet<number> = new Set([500, 502, 503, 504])
 
 /**
  * A response that is not the wire format at all: an HTML page from a proxy, an empty or truncated
@@ -280,30 +279,15 @@ export class UnexpectedResponse extends Schema.TaggedError<UnexpectedResponse>()
   }
   /** Proxy and gateway failures (500, 502, 503, 504) may pass; anything else will not. */
   get transient(): boolean {
-    return transientUnexpectedStatuses.has(this.status)
+    return this.status >= 500 && this.status <= 504 && this.status !== 501
   }
   /** Outside the catalog, so no category. */
   get category(): undefined {
     return undefined
   }
 }
-Object.defineProperties(UnexpectedResponse.prototype, { [TypeId]: { value: TypeId }, toJSON: { value: internal.jsonOf } })
+internal.markAsErrata(UnexpectedResponse.prototype)
 
-// The error class of every catalog code, keyed by wire code.
-const classes = {
-  UNAUTHORIZED: Unauthorized,
-  INSUFFICIENT_PERMISSIONS: InsufficientPermissions,
-  VALIDATION_ERROR: ValidationError,
-  INVALID_INPUT: InvalidInput,
-  MISSING_QUERY: MissingQuery,
-  NOT_FOUND: NotFound,
-  INVALID_MESSAGE_ID: InvalidMessageId,
-  INVALID_CONTACT_ID: InvalidContactId,
-  INVALID_BUSINESS_ID: InvalidBusinessId,
-  RATE_LIMIT_EXCEEDED: RateLimitExceeded,
-  INTERNAL_ERROR: InternalError,
-  SERVICE_UNAVAILABLE: ServiceUnavailable
-} as const satisfies { readonly [C in Catalog.Code]: { readonly _tag: Catalog.Entry<C>["tag"] } }
 
 /**
  * The twelve catalog errors, as a schema and as a type.
@@ -353,7 +337,7 @@ export type ApiError = typeof ApiError.Type
  * @since 0.1.0
  * @category models
  */
-export type ApiErrorOf<C extends Catalog.Code> = InstanceType<(typeof classes)[C]>
+export type ApiErrorOf<C extends Catalog.Code> = Extract<ApiError, { readonly code: C }>
 
 /**
  * Every error a client can receive: the twelve plus `UnknownApiError` and `UnexpectedResponse`.
@@ -455,6 +439,11 @@ export const isAny = (u: unknown): u is Any =>
  */
 export const isTransient = (u: unknown): boolean => isAny(u) && u.transient
 
+// The class of every catalog code, read off the union's members.
+const classOf: ReadonlyMap<string, (typeof ApiError.members)[number]> = new Map(
+  ApiError.members.map((ErrorClass) => [ErrorClass.prototype.code, ErrorClass])
+)
+
 interface MakeProps {
   readonly message?: string | undefined
   readonly details?: unknown
@@ -476,14 +465,14 @@ export const make = <C extends Catalog.Code>(code: C, props: MakeProps = {}): Ap
   const entry = Catalog.entries[code]
   // Only the three fields are read: `props` may be a wider object, such as a wire body's error.
   const error = internal.instantiate<ApiError>(
-    classes[code],
+    classOf.get(code) ?? InternalError,
     entry.tag,
     props.message ?? entry.message,
     props.details,
     props.requestId
   )
-  // Boundary: TypeScript cannot correlate the class with `C`; `classes` is checked against the
-  // catalog by its `satisfies` clause, so the instance is the class of `code`.
+  // Boundary: TypeScript cannot correlate the class with `C`; `classOf` maps each code to the
+  // class whose prototype carries that code, so the instance is the class of `code`.
   return error as ApiErrorOf<C>
 }
 

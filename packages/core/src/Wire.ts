@@ -81,12 +81,11 @@ export interface Encoded {
 }
 
 // The four headers decoding reads, read in one pass over the headers.
-interface Read {
-  requestId: string | undefined
-  contentType: string | undefined
-  retryAfter: string | undefined
-  retryAfterMs: string | undefined
-}
+const wanted = ["x-request-id", "content-type", "retry-after", "retry-after-ms"] as const
+
+type Read = { -readonly [K in (typeof wanted)[number]]?: string | undefined }
+
+const isWanted = (name: string): name is (typeof wanted)[number] => wanted.some((w) => w === name)
 
 const firstString = (value: unknown): string | undefined => {
   if (typeof value === "string") return value
@@ -95,34 +94,18 @@ const firstString = (value: unknown): string | undefined => {
 }
 
 const readHeaders = (headers: HeadersInput): Read => {
-  const read: Read = { requestId: undefined, contentType: undefined, retryAfter: undefined, retryAfterMs: undefined }
+  const read: Read = {}
   const record: unknown = headers
   if (!Predicate.isRecord(record)) return read
   const get = record["get"]
   if (typeof get === "function") {
-    const one = (name: string) => firstString(get.call(headers, name))
-    read.requestId = one("x-request-id")
-    read.contentType = one("content-type")
-    read.retryAfter = one("retry-after")
-    read.retryAfterMs = one("retry-after-ms")
+    for (const name of wanted) read[name] = firstString(get.call(headers, name))
     return read
   }
   for (const key in record) {
     // Node and @effect/platform already lower-case header names; others may not.
-    switch (key.toLowerCase()) {
-      case "x-request-id":
-        read.requestId ??= firstString(record[key])
-        break
-      case "content-type":
-        read.contentType ??= firstString(record[key])
-        break
-      case "retry-after":
-        read.retryAfter ??= firstString(record[key])
-        break
-      case "retry-after-ms":
-        read.retryAfterMs ??= firstString(record[key])
-        break
-    }
+    const name = key.toLowerCase()
+    if (isWanted(name)) read[name] ??= firstString(record[key])
   }
   return read
 }
@@ -170,14 +153,11 @@ const excerptOf = (parsed: Parsed): string => {
   }
 }
 
-// JSON's own whitespace; scanning stops at the first other character, so a huge body costs nothing.
-const isBlank = (text: string): boolean => {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false
-  }
-  return true
-}
+// Anything but JSON's own whitespace; the search stops at the first such character, so a huge
+// body costs nothing.
+const notBlank = /[^ \t\n\r]/
+
+const isBlank = (text: string): boolean => !notBlank.test(text)
 
 const parseBody = (body: unknown): Parsed => {
   if (body === undefined || body === null) return { _tag: "Empty" }
@@ -207,14 +187,15 @@ const hasRetryAfter = (details: unknown): boolean => {
 const withRetryAfterHeader = (details: unknown, input: ResponseInput, headers: Read): unknown => {
   if (hasRetryAfter(details)) return details
   if (details !== undefined && !Predicate.isRecord(details)) return details
-  const wait = RetryAfter.parse(headers.retryAfter, input.now ?? Date.now())
+  const wait = RetryAfter.parse(headers["retry-after"], input.now ?? Date.now())
   if (wait === undefined) return details
   return { ...details, retryAfter: RetryAfter.toSeconds(wait) }
 }
 
 // Any other wait a response's headers name (a 503's, a proxy page's) is kept beside the error.
 const withHeaderWait = <E extends ApiError.Any>(error: E, input: ResponseInput, headers: Read): E => {
-  const { retryAfter, retryAfterMs } = headers
+  const retryAfter = headers["retry-after"]
+  const retryAfterMs = headers["retry-after-ms"]
   if (retryAfter === undefined && retryAfterMs === undefined) return error
   const wait = RetryAfter.fromHeaders(retryAfterMs, retryAfter, input.now ?? Date.now())
   if (wait !== undefined) RetryAfter.record(error, wait)
@@ -270,7 +251,7 @@ const decodeBody = (input: ResponseInput, headers: Read): ApiError.Any => {
 
 // A parsed body in the wire format (enveloped or bare) as its error; `undefined` when it is not.
 const fromJson = (value: unknown, input: ResponseInput, headers: Read): ApiError.Any | undefined => {
-  const requestId = headers.requestId
+  const requestId = headers["x-request-id"]
   const object = errorObjectOf(value)
   const code = object === undefined ? undefined : object["code"]
   if (object === undefined || typeof code !== "string" || code.length === 0) return undefined
@@ -295,7 +276,8 @@ const fromJson = (value: unknown, input: ResponseInput, headers: Read): ApiError
 }
 
 const unexpected = (input: ResponseInput, headers: Read, parsed: Parsed): ApiError.UnexpectedResponse => {
-  const { contentType, requestId } = headers
+  const contentType = headers["content-type"]
+  const requestId = headers["x-request-id"]
   return new ApiError.UnexpectedResponse({
     reason: parsed._tag === "Empty" ? "EmptyBody" : parsed._tag === "Invalid" ? "InvalidJson" : "NotWireFormat",
     status: input.status,

@@ -188,8 +188,7 @@ export const CatalogError = <C extends Catalog.Code>(code: C) => <Self>(): Catal
     }
   }
   const prototype = CatalogErrorBase.prototype
-  // Plain values on the prototype: they cost nothing per instance and stay out of equality and JSON.
-  Object.defineProperties(prototype, { [TypeId]: { value: TypeId }, toJSON: { value: jsonOf } })
+  markAsErrata(prototype)
   for (const fact of ["code", "status", "category", "transient"] as const) {
     Object.defineProperty(prototype, fact, { value: entry[fact] })
   }
@@ -234,12 +233,19 @@ export const instantiate = <A>(
 
 const isExtrasCode = (code: Catalog.Code): code is keyof Extras => Object.hasOwn(getters, code)
 
+// The JSON form of an errata error: its own fields plus `message`, which `Error` keeps
+// non-enumerable.
+function jsonOf(this: { readonly message: string }): Record<string, unknown> {
+  return { ...this, message: this.message }
+}
+
 /**
- * The JSON form of an errata error: its own fields plus `message`, which `Error` keeps
- * non-enumerable. Installed on every errata class's prototype.
+ * Marks the prototype of an errata class: the type id the guards look for (so they work across
+ * copies of the package), and its JSON form. Plain values on the prototype: they cost nothing per
+ * instance and stay out of equality and JSON.
  *
  * @internal
  */
-export function jsonOf(this: { readonly message: string }): Record<string, unknown> {
-  return { ...this, message: this.message }
+export const markAsErrata = (prototype: object): void => {
+  Object.defineProperties(prototype, { [TypeId]: { value: TypeId }, toJSON: { value: jsonOf } })
 }
