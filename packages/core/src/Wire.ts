@@ -80,34 +80,25 @@ export interface Encoded {
   readonly body: WireBody
 }
 
-// The four headers decoding reads, read in one pass over the headers.
-const wanted = ["x-request-id", "content-type", "retry-after", "retry-after-ms"] as const
-
-type Read = { -readonly [K in (typeof wanted)[number]]?: string | undefined }
-
-const isWanted = (name: string): name is (typeof wanted)[number] => wanted.some((w) => w === name)
+// One header, case-insensitively. Node and @effect/platform already lower-case header names, so
+// the direct hit comes first and the scan only runs for a header that is absent or cased.
+const headerLower = (headers: HeadersInput, lower: string): string | undefined => {
+  const record: unknown = headers
+  if (!Predicate.isRecord(record)) return undefined
+  const get = record["get"]
+  if (typeof get === "function") return firstString(get.call(headers, lower))
+  const direct = record[lower]
+  if (typeof direct === "string") return direct
+  for (const key in record) {
+    if (key.toLowerCase() === lower) return firstString(record[key])
+  }
+  return undefined
+}
 
 const firstString = (value: unknown): string | undefined => {
   if (typeof value === "string") return value
   const first: unknown = Array.isArray(value) ? value[0] : undefined
   return typeof first === "string" ? first : undefined
-}
-
-const readHeaders = (headers: HeadersInput): Read => {
-  const read: Read = {}
-  const record: unknown = headers
-  if (!Predicate.isRecord(record)) return read
-  const get = record["get"]
-  if (typeof get === "function") {
-    for (const name of wanted) read[name] = firstString(get.call(headers, name))
-    return read
-  }
-  for (const key in record) {
-    // Node and @effect/platform already lower-case header names; others may not.
-    const name = key.toLowerCase()
-    if (isWanted(name)) read[name] ??= firstString(record[key])
-  }
-  return read
 }
 
 const utf8 = new TextDecoder("utf-8")
@@ -184,18 +175,20 @@ const hasRetryAfter = (details: unknown): boolean => {
 }
 
 // SPEC.md §3: a 429's wait is in `details.retryAfter`; one sent only as a header is folded in.
-const withRetryAfterHeader = (details: unknown, input: ResponseInput, headers: Read): unknown => {
+const withRetryAfterHeader = (details: unknown, input: ResponseInput): unknown => {
   if (hasRetryAfter(details)) return details
   if (details !== undefined && !Predicate.isRecord(details)) return details
-  const wait = RetryAfter.parse(headers["retry-after"], input.now ?? Date.now())
+  const wait = RetryAfter.parse(headerLower(input.headers, "retry-after"), input.now ?? Date.now())
   if (wait === undefined) return details
   return { ...details, retryAfter: RetryAfter.toSeconds(wait) }
 }
 
-// Any other wait a response's headers name (a 503's, a proxy page's) is kept beside the error.
-const withHeaderWait = <E extends ApiError.Any>(error: E, input: ResponseInput, headers: Read): E => {
-  const retryAfter = headers["retry-after"]
-  const retryAfterMs = headers["retry-after-ms"]
+// Any other wait the headers of a transient error name (a 503's, a proxy page's) is kept beside
+// the error: only a retry reads it.
+const withHeaderWait = <E extends ApiError.Any>(error: E, input: ResponseInput): E => {
+  if (!error.transient) return error
+  const retryAfter = headerLower(input.headers, "retry-after")
+  const retryAfterMs = headerLower(input.headers, "retry-after-ms")
   if (retryAfter === undefined && retryAfterMs === undefined) return error
   const wait = RetryAfter.fromHeaders(retryAfterMs, retryAfter, input.now ?? Date.now())
   if (wait !== undefined) RetryAfter.record(error, wait)
@@ -212,7 +205,7 @@ const withHeaderWait = <E extends ApiError.Any>(error: E, input: ResponseInput, 
  * - another code gives `UnknownApiError` with code, status, message and details kept;
  * - anything else gives `UnexpectedResponse` with a bounded excerpt;
  * - a 429 whose body lacks `details.retryAfter` takes the `Retry-After` header into it, and any
- *   other wait the headers name is kept for `ApiError.retryAfter`.
+ *   other wait the headers of a transient error name is kept for `ApiError.retryAfter`.
  *
  * @example
  * import { Wire } from "@errata/core"
@@ -227,12 +220,10 @@ const withHeaderWait = <E extends ApiError.Any>(error: E, input: ResponseInput, 
  * @since 0.1.0
  * @category decoding
  */
-export const decode = (input: ResponseInput): ApiError.Any => {
-  const headers = readHeaders(input.headers)
-  return withHeaderWait(decodeBody(input, headers), input, headers)
-}
+export const decode = (input: ResponseInput): ApiError.Any =>
+  withHeaderWait(decodeBody(input, headerLower(input.headers, "x-request-id")), input)
 
-const decodeBody = (input: ResponseInput, headers: Read): ApiError.Any => {
+const decodeBody = (input: ResponseInput, requestId: string | undefined): ApiError.Any => {
   const body = input.body
   // The common case, a JSON object as text, skips the general body handling.
   if (typeof body === "string" && body.charCodeAt(0) === 0x7b) {
@@ -240,18 +231,17 @@ const decodeBody = (input: ResponseInput, headers: Read): ApiError.Any => {
     try {
       value = JSON.parse(body)
     } catch {
-      return unexpected(input, headers, { _tag: "Invalid", text: body })
+      return unexpected(input, requestId, { _tag: "Invalid", text: body })
     }
-    return fromJson(value, input, headers) ?? unexpected(input, headers, { _tag: "Json", value, text: body })
+    return fromJson(value, input, requestId) ?? unexpected(input, requestId, { _tag: "Json", value, text: body })
   }
   const parsed = parseBody(body)
-  return (parsed._tag === "Json" ? fromJson(parsed.value, input, headers) : undefined) ??
-    unexpected(input, headers, parsed)
+  return (parsed._tag === "Json" ? fromJson(parsed.value, input, requestId) : undefined) ??
+    unexpected(input, requestId, parsed)
 }
 
 // A parsed body in the wire format (enveloped or bare) as its error; `undefined` when it is not.
-const fromJson = (value: unknown, input: ResponseInput, headers: Read): ApiError.Any | undefined => {
-  const requestId = headers["x-request-id"]
+const fromJson = (value: unknown, input: ResponseInput, requestId: string | undefined): ApiError.Any | undefined => {
   const object = errorObjectOf(value)
   const code = object === undefined ? undefined : object["code"]
   if (object === undefined || typeof code !== "string" || code.length === 0) return undefined
@@ -261,7 +251,7 @@ const fromJson = (value: unknown, input: ResponseInput, headers: Read): ApiError
   if (entry !== undefined) {
     return ApiError.make(entry.code, {
       message: typeof message === "string" ? message : entry.message,
-      details: entry.code === "RATE_LIMIT_EXCEEDED" ? withRetryAfterHeader(rawDetails, input, headers) : rawDetails,
+      details: entry.code === "RATE_LIMIT_EXCEEDED" ? withRetryAfterHeader(rawDetails, input) : rawDetails,
       requestId
     })
   }
@@ -275,9 +265,8 @@ const fromJson = (value: unknown, input: ResponseInput, headers: Read): ApiError
   }, true)
 }
 
-const unexpected = (input: ResponseInput, headers: Read, parsed: Parsed): ApiError.UnexpectedResponse => {
-  const contentType = headers["content-type"]
-  const requestId = headers["x-request-id"]
+const unexpected = (input: ResponseInput, requestId: string | undefined, parsed: Parsed): ApiError.UnexpectedResponse => {
+  const contentType = headerLower(input.headers, "content-type")
   return new ApiError.UnexpectedResponse({
     reason: parsed._tag === "Empty" ? "EmptyBody" : parsed._tag === "Invalid" ? "InvalidJson" : "NotWireFormat",
     status: input.status,
