@@ -9,7 +9,7 @@ export const decoded = [
 ].map((e) => `${e._tag} transient=${ApiError.isTransient(e)}`)
 // ["RateLimitExceeded transient=true", "UnknownApiError transient=true", "UnexpectedResponse transient=true"]
 
-// One reader for the server's wait: `details.retryAfter`, else the Retry-After header, on any status.
+// One reader for the server's wait: `details.retryAfter`, else the Retry-After header of a transient error.
 export const wait = ApiError.retryAfter(
   Wire.decode({ status: 503, headers: { "retry-after": "5" }, body: { code: "SERVICE_UNAVAILABLE", message: "Down" } })
 )

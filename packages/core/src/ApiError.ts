@@ -51,8 +51,8 @@ export type Issue = typeof Issue.Type
 /**
  * The wait the server asked for on an error: `details.retryAfter` (seconds) when the body named
  * one, as a 429 always does (its `Retry-After` header is folded in by `Wire.decode`), else the
- * `retry-after-ms` or `Retry-After` header of the response it was decoded from (a 503, a proxy
- * page). `undefined` when there is none, or it was unparsable or in the past. The one reader of
+ * `retry-after-ms` or `Retry-After` header of the transient response it was decoded from (a 503,
+ * a proxy page). `undefined` when there is none, or it was unparsable or in the past. The one reader of
  * `Retry-After` in errata: the client's retries use it too.
  *
  * @example
