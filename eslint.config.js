@@ -1,10 +1,14 @@
 import js from "@eslint/js"
+import regexp from "eslint-plugin-regexp"
 import tseslint from "typescript-eslint"
 
 export default tseslint.config(
   { ignores: ["**/dist/**", "**/node_modules/**", "**/*.tsbuildinfo", ".vitest-output/**", "**/test-output/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // No regular expression with super-linear backtracking ships (regexp/no-super-linear-backtracking
+  // is in the recommended set), nor one with the other mistakes the plugin finds.
+  regexp.configs.recommended,
   {
     languageOptions: { globals: { console: "readonly", process: "readonly", URL: "readonly", TextDecoder: "readonly", TextEncoder: "readonly", Buffer: "readonly", setTimeout: "readonly", clearTimeout: "readonly", fetch: "readonly" } },
     rules: {

@@ -15,13 +15,13 @@ describe("getting started", () => {
 
       expect(yield* run(Client.nameOf("550e8400-e29b-41d4-a716-446655440000"))).toBe("Ada Lovelace")
       const missing = yield* run(Client.nameOf("0b7c6d7e-0000-4000-8000-000000000000"))
-      expect(missing).toMatch(/^no such contact \(request [A-Za-z0-9._:-]+\)$/)
+      expect(missing).toMatch(/^no such contact \(request [\w.:-]+\)$/)
       expect(yield* run(Client.nameOf("42"))).toBe('"42" is not a contact ID')
 
       const raw = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/contacts/0b7c6d7e-0000-4000-8000-000000000000`))
       expect(raw.status).toBe(404)
       expect(raw.headers.get("content-type")).toBe("application/json")
-      expect(raw.headers.get("x-request-id")).toMatch(/^[A-Za-z0-9._:-]{1,128}$/)
+      expect(raw.headers.get("x-request-id")).toMatch(/^[\w.:-]{1,128}$/)
       expect(yield* Effect.promise(() => raw.json())).toEqual({ error: { code: "NOT_FOUND", message: "Contact not found" } })
     }).pipe(Effect.provide(Layer.fresh(Server.ServerLive(0)))), 30_000)
 })

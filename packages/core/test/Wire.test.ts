@@ -190,7 +190,7 @@ const detailsFor = (code: Catalog.Code): fc.Arbitrary<unknown> => {
       return fc.option(jsonObject, { nil: undefined })
   }
 }
-const requestId = fc.option(fc.stringMatching(/^[A-Za-z0-9._:-]{1,128}$/), { nil: undefined })
+const requestId = fc.option(fc.stringMatching(/^[\w.:-]{1,128}$/), { nil: undefined })
 const catalogError = fc
   .constantFrom(...Catalog.codes)
   .chain((code) =>

@@ -5,9 +5,13 @@
 import { Schema } from "effect"
 
 const Name = Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(200))
+
+// Lengths are checked before patterns: a refinement runs only on what passed the one before it,
+// so a pattern never sees more than 320 characters. The pattern is linear anyway (labels hold no
+// dot, so there is one way to split a domain), as `regexp/no-super-linear-backtracking` checks.
 const Email = Schema.String.pipe(
-  Schema.pattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: () => "Expected an email address" }),
-  Schema.maxLength(320)
+  Schema.maxLength(320),
+  Schema.pattern(/^[^\s@]+@[^\s.@]+(?:\.[^\s.@]+)+$/, { message: () => "must be a valid email address" })
 )
 
 /** A contact: someone the business talks to. */
@@ -34,7 +38,7 @@ export const ContactUpdate = Schema.partial(ContactCreate)
 export const Business = Schema.Struct({
   id: Schema.UUID,
   name: Name,
-  website: Schema.optional(Schema.String.pipe(Schema.pattern(/^https?:\/\/\S+$/))),
+  website: Schema.optional(Schema.String.pipe(Schema.maxLength(2048), Schema.pattern(/^https?:\/\/\S+$/))),
   createdAt: Schema.String
 }).annotations({ identifier: "Business" })
 export type Business = typeof Business.Type

@@ -8,16 +8,18 @@ import {
   HttpApiBuilder,
   HttpApiScalar,
   type HttpApp,
+  HttpRouter,
   HttpServer,
+  HttpServerError,
   HttpServerRequest,
   HttpServerResponse
 } from "@effect/platform"
-import { NodeHttpServer, NodeHttpServerRequest } from "@effect/platform-node"
+import { NodeHttpServerRequest } from "@effect/platform-node"
 import { ApiError } from "@errata/core"
 import { RateLimit, ServerErrors } from "@errata/server"
-import { Effect, Layer, Option, Redacted } from "effect"
-import { createServer } from "node:http"
-import { Admin, Api, Authorization, CurrentKey } from "./Api.js"
+import * as NodeServer from "@errata/server/NodeServer"
+import { Context, Effect, Layer, Option, Redacted } from "effect"
+import { Admin, Api, Authorization, RequiredScope } from "./Api.js"
 import { type Fault, Faults } from "./Faults.js"
 import { Keys } from "./Keys.js"
 import * as Scopes from "./Scopes.js"
@@ -32,58 +34,44 @@ export const tiers: Readonly<Record<string, RateLimit.Tier>> = {
   unlimited: { perMinute: 6_000_000, burst: 1_000_000 }
 }
 
-const requireScope = (scope: string) =>
-  Effect.flatMap(CurrentKey, (key) =>
-    Scopes.allows(key.scopes, scope)
-      ? Effect.void
-      : Effect.fail(
-        new ApiError.InsufficientPermissions({ message: `This API key lacks the ${scope} scope`, details: { scope } })
-      ))
-
 const notFound = (label: string) => new ApiError.NotFound({ message: `${label} not found` })
 
-/** The five operations of one resource, as handlers. */
+/**
+ * The five operations of one resource, as handlers. The scope each needs was checked by
+ * `Authorization` before the request was decoded (see `RequiredScope` in Api.ts).
+ */
 const crud = <A extends { readonly id: string }, Input, Patch>(
   collection: Collection<A, Input, Patch>,
-  scope: string,
   label: string
 ) => ({
   create: ({ payload, headers }: { readonly payload: Input; readonly headers: { readonly "idempotency-key"?: string | undefined } }) =>
-    requireScope(`${scope}:write`).pipe(
-      Effect.zipRight(collection.create(payload, headers["idempotency-key"])),
-      Effect.map((data) => ({ data, meta: {} }))
-    ),
+    Effect.map(collection.create(payload, headers["idempotency-key"]), (data) => ({ data, meta: {} })),
   list: ({ urlParams }: { readonly urlParams: { readonly limit?: number | undefined; readonly offset?: number | undefined } }) =>
-    requireScope(`${scope}:read`).pipe(
-      Effect.zipRight(Effect.suspend(() => {
-        const limit = urlParams.limit ?? 10
-        const offset = urlParams.offset ?? 0
-        return Effect.map(collection.list(limit, offset), (page) => ({
-          data: page.items,
-          meta: { pagination: { limit, offset, hasMore: offset + page.items.length < page.total, total: page.total } }
-        }))
+    Effect.suspend(() => {
+      const limit = urlParams.limit ?? 10
+      const offset = urlParams.offset ?? 0
+      return Effect.map(collection.list(limit, offset), (page) => ({
+        data: page.items,
+        meta: { pagination: { limit, offset, hasMore: offset + page.items.length < page.total, total: page.total } }
       }))
-    ),
+    }),
   get: ({ path }: { readonly path: { readonly id: string } }) =>
-    requireScope(`${scope}:read`).pipe(
-      Effect.zipRight(collection.get(path.id)),
-      Effect.flatMap(Option.match({ onNone: () => Effect.fail(notFound(label)), onSome: (data) => Effect.succeed({ data, meta: {} }) }))
+    Effect.flatMap(
+      collection.get(path.id),
+      Option.match({ onNone: () => Effect.fail(notFound(label)), onSome: (data) => Effect.succeed({ data, meta: {} }) })
     ),
   update: ({ path, payload }: { readonly path: { readonly id: string }; readonly payload: Patch }) =>
-    requireScope(`${scope}:write`).pipe(
-      Effect.zipRight(collection.update(path.id, payload)),
-      Effect.flatMap(Option.match({ onNone: () => Effect.fail(notFound(label)), onSome: (data) => Effect.succeed({ data, meta: {} }) }))
+    Effect.flatMap(
+      collection.update(path.id, payload),
+      Option.match({ onNone: () => Effect.fail(notFound(label)), onSome: (data) => Effect.succeed({ data, meta: {} }) })
     ),
   remove: ({ path }: { readonly path: { readonly id: string } }) =>
-    requireScope(`${scope}:delete`).pipe(
-      Effect.zipRight(collection.remove(path.id)),
-      Effect.flatMap((removed) => (removed ? Effect.void : Effect.fail(notFound(label))))
-    )
+    Effect.flatMap(collection.remove(path.id), (removed) => (removed ? Effect.void : Effect.fail(notFound(label))))
 })
 
 const ContactsLive = HttpApiBuilder.group(Api, "contacts", (handlers) =>
   Effect.map(Store, (store) => {
-    const ops = crud(store.contacts, "contacts", "Contact")
+    const ops = crud(store.contacts, "Contact")
     return handlers
       .handle("create", ops.create)
       .handle("list", ops.list)
@@ -91,26 +79,23 @@ const ContactsLive = HttpApiBuilder.group(Api, "contacts", (handlers) =>
       .handle("update", ops.update)
       .handle("remove", ops.remove)
       .handle("search", ({ urlParams }) =>
-        requireScope("contacts:read").pipe(
-          Effect.zipRight(store.contacts.list(100, 0)),
-          Effect.map((page) => {
-            const q = urlParams.q.toLowerCase()
-            const data = page.items.filter((c) => c.name.toLowerCase().includes(q) || c.email.toLowerCase().includes(q))
-            return { data, meta: { pagination: { limit: 100, offset: 0, hasMore: false, total: data.length } } }
-          })
-        ))
+        Effect.map(store.contacts.list(100, 0), (page) => {
+          const q = urlParams.q.toLowerCase()
+          const data = page.items.filter((c) => c.name.toLowerCase().includes(q) || c.email.toLowerCase().includes(q))
+          return { data, meta: { pagination: { limit: 100, offset: 0, hasMore: false, total: data.length } } }
+        }))
   }))
 
 const BusinessesLive = HttpApiBuilder.group(Api, "businesses", (handlers) =>
   Effect.map(Store, (store) => {
-    const ops = crud(store.businesses, "businesses", "Business")
+    const ops = crud(store.businesses, "Business")
     return handlers.handle("create", ops.create).handle("list", ops.list).handle("get", ops.get).handle("update", ops.update)
       .handle("remove", ops.remove)
   }))
 
 const MessagesLive = HttpApiBuilder.group(Api, "messages", (handlers) =>
   Effect.map(Store, (store) => {
-    const ops = crud(store.messages, "messages", "Message")
+    const ops = crud(store.messages, "Message")
     return handlers.handle("create", ops.create).handle("list", ops.list).handle("get", ops.get).handle("update", ops.update)
       .handle("remove", ops.remove)
   }))
@@ -118,21 +103,44 @@ const MessagesLive = HttpApiBuilder.group(Api, "messages", (handlers) =>
 const AdminLive = HttpApiBuilder.group(Api, Admin.identifier, (handlers) =>
   Effect.map(Faults, (faults) =>
     handlers
-      .handle("armFault", ({ payload }) => requireScope("organization:write").pipe(Effect.zipRight(faults.arm(payload))))
-      .handle("clearFaults", () => requireScope("organization:write").pipe(Effect.zipRight(faults.clear)))))
+      .handle("armFault", ({ payload }) => faults.arm(payload))
+      .handle("clearFaults", () => faults.clear)))
 
+// The scope of each endpoint, by the route the builder made of it: `POST /contacts` → `contacts:write`.
+const scopesByRoute: ReadonlyMap<string, Scopes.Scope> = new Map(
+  Object.values(Api.groups).flatMap((group) =>
+    Object.values(group.endpoints).flatMap((endpoint) =>
+      Option.match(Context.getOption(endpoint.annotations, RequiredScope), {
+        onNone: () => [],
+        onSome: (scope) => [[`${endpoint.method} ${endpoint.path}`, scope] as const]
+      })
+    )
+  )
+)
+
+/**
+ * Who is asking, and whether they may: the builder runs this before it decodes the path, the body
+ * or the query, so a key without the scope learns nothing of them. An endpoint without a
+ * `RequiredScope` is refused to every key (closed unless opened).
+ */
 const AuthorizationLive = Layer.effect(
   Authorization,
   Effect.map(Keys, (keys) =>
     Authorization.of({
       bearer: (token) =>
-        Effect.flatMap(
-          keys.lookup(Redacted.value(token)),
-          Option.match({
-            onNone: () => Effect.fail(new ApiError.Unauthorized({ message: "API key missing or invalid" })),
-            onSome: Effect.succeed
-          })
-        )
+        Effect.gen(function*() {
+          const key = yield* keys.lookup(Redacted.value(token))
+          if (Option.isNone(key)) return yield* new ApiError.Unauthorized({ message: "API key missing or invalid" })
+          const { route } = yield* HttpRouter.RouteContext
+          const scope = scopesByRoute.get(`${route.method} ${route.path}`)
+          if (scope === undefined || !Scopes.allows(key.value.scopes, scope)) {
+            return yield* new ApiError.InsufficientPermissions({
+              message: scope === undefined ? "This API key may not use this endpoint" : `This API key lacks the ${scope} scope`,
+              ...(scope === undefined ? {} : { details: { scope } })
+            })
+          }
+          return key.value
+        })
     }))
 )
 
@@ -152,9 +160,11 @@ const injected = (fault: Fault, request: HttpServerRequest.HttpServerRequest) =>
     case "htmlBadGateway":
       return Effect.succeed(HttpServerResponse.text(badGatewayPage, { status: 502, contentType: "text/html" }))
     case "dropConnection":
-      // What a crashed upstream looks like to a client: the socket closes with no response.
+      // What a crashed upstream looks like to a client: the socket closes with no response. The
+      // request then ends as any request whose connection is gone does, by the platform's
+      // client-abort interruption, which errata logs at debug level, not as a server error.
       NodeHttpServerRequest.toIncomingMessage(request).socket.destroy()
-      return Effect.interrupt
+      return Effect.interruptWith(HttpServerError.clientAbortFiberId)
   }
 }
 
@@ -184,7 +194,10 @@ const logRequests = (app: HttpApp.Default): HttpApp.Default =>
         })
       )))
 
-/** Rate limits per API key, with the key's tier; anonymous requests count per address, as `free`. */
+/**
+ * Rate limits per API key, with the key's tier; anonymous requests count per address, as `free`.
+ * Inside `ServerErrors.layer()` (see `HttpLive`), so its log lines carry the request ID.
+ */
 const MiddlewareLive = HttpApiBuilder.middleware(
   Effect.gen(function*() {
     const faults = yield* Faults
@@ -199,9 +212,7 @@ const MiddlewareLive = HttpApiBuilder.middleware(
         }))
     })
     return (app: HttpApp.Default): HttpApp.Default =>
-      ServerErrors.middleware(
-        logRequests(Effect.provideService(limit(withFaults(faults)(app)), RateLimiter.RateLimiter, limiter))
-      )
+      logRequests(Effect.provideService(limit(withFaults(faults)(app)), RateLimiter.RateLimiter, limiter))
   })
 )
 
@@ -215,10 +226,16 @@ export const ApiLive = HttpApiBuilder.api(Api).pipe(
 /** The services of one server instance with in-process state. */
 export const ServicesLive = Layer.mergeAll(Store.layerMemory, Keys.layer, Faults.layer, RateLimit.layerMemory)
 
-/** The HTTP app with the docs pages and middleware, ready for any `HttpServer`. */
+/**
+ * The HTTP app with the docs pages and middleware, ready for any `HttpServer`. API-level
+ * middleware built later wraps the one built before: `ServerErrors.layer()` is provided above
+ * `MiddlewareLive`, so it is built after it and is the outermost, as errata's middleware must be.
+ * It also lets path IDs be of any length (a 4,000-character ID is `INVALID_CONTACT_ID`, not a 404).
+ */
 export const HttpLive = HttpApiBuilder.serve().pipe(
   Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+  Layer.provide(ServerErrors.layer()),
   Layer.provide(MiddlewareLive),
   Layer.provide(ApiLive)
 )
@@ -227,7 +244,8 @@ export const HttpLive = HttpApiBuilder.serve().pipe(
 export const serverLayer = (port = 0) =>
   HttpLive.pipe(
     HttpServer.withLogAddress,
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { port, host: "127.0.0.1" }))
+    // Node's server, with the requests its parser refuses answered in the dialect too.
+    Layer.provideMerge(NodeServer.layer({ port, host: "127.0.0.1" }))
   )
 
 /** The port the server is listening on. */

@@ -8,6 +8,8 @@ import { type DemoKeys, issueDemoKeys } from "../src/Keys.js"
 import { boundPort, serverLayer, ServicesLive } from "../src/Server.js"
 
 export interface LogLine {
+  /** The level's label: `INFO`, `WARN`, `ERROR`, … */
+  readonly level: string
   readonly message: string
   readonly requestId: string | undefined
   readonly annotations: Readonly<Record<string, unknown>>
@@ -22,11 +24,16 @@ export interface Running {
 /** A scoped reference API; `logs` fills as the server logs. */
 export const runServer = Effect.gen(function*() {
   const logs: Array<LogLine> = []
-  const collector = Logger.make(({ annotations, message }) => {
+  const collector = Logger.make(({ annotations, logLevel, message }) => {
     const text = Array.isArray(message) ? message.map(String).join(" ") : String(message)
     const record = Object.fromEntries(HashMap.toEntries(annotations))
     const requestId = Option.getOrUndefined(HashMap.get(annotations, "requestId"))
-    logs.push({ message: text, requestId: typeof requestId === "string" ? requestId : undefined, annotations: record })
+    logs.push({
+      level: logLevel.label,
+      message: text,
+      requestId: typeof requestId === "string" ? requestId : undefined,
+      annotations: record
+    })
   })
   const context = yield* Layer.build(
     serverLayer(0).pipe(

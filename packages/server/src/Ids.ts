@@ -17,22 +17,8 @@
  */
 import * as Schema from "effect/Schema"
 import type { IdCode } from "./internal/input.js"
+import { InvalidIdCode } from "./internal/idCode.js"
 
-/**
- * The annotation that ties an ID schema to the catalog code its decode failures are answered with
- * (`INVALID_CONTACT_ID`, `INVALID_MESSAGE_ID` or `INVALID_BUSINESS_ID`). Put it on your own ID
- * schemas to get the same treatment.
- *
- * @example
- * import { Schema } from "effect"
- * import { Ids } from "@errata/server"
- *
- * const LegacyContactId = Schema.String.pipe(Schema.length(12)).annotations({ [Ids.InvalidIdCode]: "INVALID_CONTACT_ID" })
- *
- * @since 0.1.0
- * @category annotations
- */
-export const InvalidIdCode: unique symbol = Symbol.for("@errata/server/Ids/InvalidIdCode")
 
 const uuid = <const B extends string>(brand: B, code: IdCode, noun: string) =>
   Schema.UUID.pipe(Schema.brand(brand)).annotations({

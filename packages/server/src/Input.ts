@@ -29,13 +29,18 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import type { ApiError } from "@errata/core"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import * as Body from "./internal/body.js"
 import * as Internal from "./internal/input.js"
 
 const allErrors = { errors: "all", onExcessProperty: "ignore" } as const
 
 /**
- * Reads the body as JSON and decodes it. A body that is not JSON, or does not match, fails with
- * `VALIDATION_ERROR` and one issue per failing field, its path inside the body.
+ * Reads the body as JSON and decodes it. A body that does not match fails with `VALIDATION_ERROR`
+ * and one issue per failing field, its path inside the body; one that cannot be JSON of this
+ * request (larger than the limit, a `Content-Type` other than `application/json`, bytes that are
+ * not UTF-8, nested deeper than the limit, not JSON) with `VALIDATION_ERROR` and one issue at
+ * path `[]`. The limits are those of `ServerErrors.make` when its middleware runs outside the
+ * route, else its defaults (1 MiB, 64 levels).
  *
  * @example
  * import { HttpRouter, HttpServerResponse } from "@effect/platform"
@@ -54,13 +59,8 @@ export const body = <A, I, R>(
   schema: Schema.Schema<A, I, R>
 ): Effect.Effect<A, ApiError.ValidationError, R | HttpServerRequest.HttpServerRequest> => {
   const decode = Schema.decodeUnknown(schema, allErrors)
-  return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-    request.json.pipe(
-      Effect.catchAll((error) =>
-        Effect.fail(error.cause instanceof SyntaxError ? Internal.notJsonError() : Internal.unreadableBodyError())
-      ),
-      Effect.flatMap((json) => Effect.catchAll(decode(json), (e) => Effect.flip(Internal.bodyError(e.issue))))
-    ))
+  // errata's one body reader, with the middleware's limits when `ServerErrors` runs outside.
+  return Effect.flatMap(Body.json, (json) => Effect.catchAll(decode(json), (e) => Effect.flip(Internal.bodyError(e.issue))))
 }
 
 /**
@@ -93,9 +93,8 @@ export const query = <A, I, R>(
 }
 
 /**
- * Decodes the path parameters of the route. An `Ids` schema (or one annotated with
- * `Ids.InvalidIdCode`) fails with its resource's code and `details.value`; anything else with
- * `INVALID_INPUT`.
+ * Decodes the path parameters of the route. An `Ids` schema (or a refinement of one) fails with
+ * its resource's code and `details.value`; anything else with `INVALID_INPUT`.
  *
  * @example
  * import { HttpRouter, HttpServerResponse } from "@effect/platform"

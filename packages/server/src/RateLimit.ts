@@ -6,10 +6,15 @@
  * full again); a request over the limit is answered with `RATE_LIMIT_EXCEEDED`, a `Retry-After`
  * header and `details.retryAfter`, in whole seconds and never 0.
  *
- * The buckets live in a `RateLimiter` provided as a layer: `layerMemory` for one instance,
- * `RateLimitRedis.layer` for many instances sharing one Redis, `layerStore(store)` for any other
- * store. When the store fails, `onStoreError` decides: serve uncounted (the default) or
- * `SERVICE_UNAVAILABLE`.
+ * A request answered 401 (an unknown, invalid or missing key: `identify` failed with
+ * `ApiError.Unauthorized`, or the app answered it) is counted in its address's `unauthenticated`
+ * bucket instead of its own, so that made-up keys share one bucket and guessing is answered 429
+ * once it is used up; a valid key from the same address keeps its own bucket.
+ *
+ * The buckets live in a `RateLimiter` provided as a layer: `layerMemory` for one instance (at most
+ * 100,000 buckets), `RateLimitRedis.layer` for many instances sharing one Redis,
+ * `layerStore(store)` for any other store. When the store fails, `onStoreError` decides: serve
+ * uncounted (the default) or `SERVICE_UNAVAILABLE`.
  *
  * @example
  * import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
@@ -33,6 +38,7 @@ import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as MemoryStore from "./internal/memoryStore.js"
 import * as Internal from "./internal/rateLimit.js"
 
 /**
@@ -84,8 +90,8 @@ export interface Identity {
   /**
    * The bucket: requests with the same key share one.
    *
-   * @default the bearer API key, else the client address (put `HttpMiddleware.xForwardedHeaders`
-   * in front behind a proxy), else `"anonymous"`
+   * @default the bearer API key, else the client address (an IPv6 address by its /64; put
+   * `HttpMiddleware.xForwardedHeaders` in front behind a proxy), else `"anonymous"`
    */
   readonly key?: string | undefined
   readonly tier: string | Tier
@@ -97,7 +103,11 @@ export interface Identity {
  * @example
  * import { RateLimit } from "@errata/server"
  *
- * const options: RateLimit.Options = { onStoreError: "reject", warnInterval: "5 minutes" }
+ * const options: RateLimit.Options = {
+ *   onStoreError: "reject",
+ *   warnInterval: "5 minutes",
+ *   unauthenticated: { perMinute: 5, burst: 10 }
+ * }
  *
  * @since 0.1.0
  * @category models
@@ -116,6 +126,15 @@ export interface Options<E = never, R = never> {
    * @default every client on Free, keyed by API key, else by client address
    */
   readonly identify?: ((request: HttpServerRequest.HttpServerRequest) => Effect.Effect<Identity, E, R>) | undefined
+  /**
+   * The tier of requests answered 401 (`identify` failed with `ApiError.Unauthorized`, or the app
+   * answered `UNAUTHORIZED`): they are counted together per client address (an IPv6 address by its
+   * /64), whatever key they carried, and the key's own bucket gets its token back. Once the
+   * address has used it up, such requests are answered `RATE_LIMIT_EXCEEDED`.
+   *
+   * @default RateLimit.tiers.free (10 a minute, bursts of 15)
+   */
+  readonly unauthenticated?: Tier | undefined
   /**
    * What to do when the store fails (Redis down, or no answer within the store's `timeout`):
    * `"allow"` (fail-open) serves the request without `X-RateLimit-*` headers, since nothing was
@@ -224,7 +243,8 @@ export const layer = <R = never>(options: Options<never, R> = {}): Layer.Layer<n
 
 /**
  * A `RateLimiter` with buckets in memory: right for one server instance. It answers at once, so
- * it has no timeout.
+ * it has no timeout. It holds at most 100,000 buckets (about 20 MB): a bucket that has refilled
+ * is dropped, and beyond the cap the least recently used one is.
  *
  * @example
  * import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
@@ -238,7 +258,7 @@ export const layer = <R = never>(options: Options<never, R> = {}): Layer.Layer<n
  * @category layers
  */
 export const layerMemory: Layer.Layer<RateLimiter.RateLimiter> = RateLimiter.layer.pipe(
-  Layer.provide(RateLimiter.layerStoreMemory)
+  Layer.provide(MemoryStore.layer(MemoryStore.DEFAULT_MAX_BUCKETS))
 )
 
 /**

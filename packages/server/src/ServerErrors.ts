@@ -7,8 +7,13 @@
  * - the platform's own failures are mapped into the catalog: no route → `NOT_FOUND`, a body that is
  *   not JSON or does not match its schema → `VALIDATION_ERROR`, a bad query → `INVALID_INPUT`, a
  *   missing query parameter → `MISSING_QUERY`, a path ID that is not a UUID → `INVALID_*_ID`;
+ * - request bodies are read by errata, for `HttpApi` payloads and `Input.body` alike, when the app
+ *   first asks for one: larger than `maxBodyBytes`, of a `Content-Type` other than
+ *   `application/json`, nested deeper than `maxBodyDepth`, not UTF-8 or not JSON, a body is
+ *   `VALIDATION_ERROR` with one issue at path `[]`;
  * - anything else (another failure, a defect, an interrupted handler) is `INTERNAL_ERROR` with the
- *   catalog's message, and the cause is logged at error level with the request ID.
+ *   catalog's message, and the cause is logged at error level with the request ID;
+ * - a client that hangs up before the response is no error: a debug line, and no 500.
  *
  * @example
  * import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
@@ -30,10 +35,12 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { ApiError, Wire } from "@errata/core"
 import type * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import type * as Layer from "effect/Layer"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Body from "./internal/body.js"
 import * as Failure from "./internal/failure.js"
 import * as RequestId from "./internal/requestId.js"
+import * as Router from "./internal/router.js"
 
 /**
  * The request ID of the request being handled, once an errata middleware has seen it.
@@ -82,7 +89,11 @@ const respondTo = (error: ApiError.ApiError, id: string): HttpServerResponse.Htt
  * @example
  * import { ServerErrors } from "@errata/server"
  *
- * const options: ServerErrors.Options = { generateRequestId: () => globalThis.crypto.randomUUID() }
+ * const options: ServerErrors.Options = {
+ *   generateRequestId: () => globalThis.crypto.randomUUID(),
+ *   maxBodyBytes: 64 * 1024,
+ *   maxBodyDepth: 32
+ * }
  *
  * @since 0.1.0
  * @category models
@@ -97,6 +108,22 @@ export interface Options {
    * @default 16 hex digits drawn at random once per process, a dash, and a counter (`9f86d081884c7d65-42`)
    */
   readonly generateRequestId?: (() => string) | undefined
+  /**
+   * The largest request body read, in bytes. A body declared larger (`Content-Length`) is refused
+   * before a byte of it is read, and a chunked one once that many bytes have arrived; either way
+   * the answer is `VALIDATION_ERROR` "Request body is too large (limit N bytes)" with
+   * `Connection: close`, as the rest of the body is left unread.
+   *
+   * @default 1048576 (1 MiB)
+   */
+  readonly maxBodyBytes?: number | undefined
+  /**
+   * How deep arrays and objects may nest in a JSON body. It is checked by a linear scan before the
+   * body is parsed; a deeper body is `VALIDATION_ERROR` "Request body is nested too deeply".
+   *
+   * @default 64
+   */
+  readonly maxBodyDepth?: number | undefined
 }
 
 const internalError = new ApiError.InternalError()
@@ -108,7 +135,10 @@ const answer = (cause: Cause.Cause<unknown>, id: string) =>
   Effect.flatMap(Failure.outcomeOf(cause), (outcome) => {
     switch (outcome._tag) {
       case "Error": {
-        const response = respondTo(outcome.error, id)
+        const written = respondTo(outcome.error, id)
+        const response = Body.closesConnection(outcome.error)
+          ? HttpServerResponse.setHeader(written, "connection", "close")
+          : written
         return outcome.error.status >= 500
           ? Effect.as(Effect.logWarning(`Answered with ${outcome.error.code}`, cause), response)
           : Effect.succeed(response)
@@ -123,6 +153,11 @@ const answer = (cause: Cause.Cause<unknown>, id: string) =>
     }
   })
 
+// A client that hung up gets the platform's 499, written nowhere (the connection is gone): anyone
+// can hang up at will, so it is a debug line, not an error, and never a 500.
+const clientGone = (id: string) =>
+  Effect.as(Effect.logDebug("Client closed the connection before the response"), withId(HttpServerResponse.empty({ status: 499 }), id))
+
 /**
  * The middleware with options; `middleware` is `make()`.
  *
@@ -135,18 +170,20 @@ const answer = (cause: Cause.Cause<unknown>, id: string) =>
  * @category middleware
  */
 export const make = (options: Options = {}): <E, R>(app: HttpApp.Default<E, R>) => HttpApp.Default<never, R> => {
-  const custom = options.generateRequestId
-  // A generated ID goes into a header as it is: one the header cannot carry falls back to the default.
-  const generate = custom === undefined ? RequestId.generate : () => {
-    const id = custom()
-    return RequestId.isSafe(id) ? id : RequestId.generate()
-  }
+  const generate = RequestId.generator(options.generateRequestId)
+  const limits = Body.limits(options)
   return <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<never, R> =>
-    RequestId.withRequestId(generate, (id) =>
-      Effect.matchCauseEffect(app, {
-        onSuccess: (response) => Effect.succeed(withId(response, id)),
-        onFailure: (cause) => answer(cause, id)
-      }))
+    RequestId.withRequestId(generate, (id, request) =>
+      // The app, and the answer to its failure (which may read the body again to classify it),
+      // see the request with errata's body readers: bounded, JSON only, checked before parsing.
+      Body.withCheckedBody(
+        request,
+        limits,
+        Effect.matchCauseEffect(app, {
+          onSuccess: (response) => Effect.succeed(withId(response, id)),
+          onFailure: (cause) => (Failure.isClientAbort(cause) ? clientGone(id) : answer(cause, id))
+        })
+      ))
 }
 
 /**
@@ -177,6 +214,11 @@ export const middleware: <E, R>(app: HttpApp.Default<E, R>) => HttpApp.Default<n
  * `HttpApiBuilder.serve()` applies it to every endpoint, unknown routes included, before the
  * builder encodes failures with the API's error schemas.
  *
+ * It also lets path parameters be of any length (the router's `maxParamLength` is 100 by default,
+ * and a longer ID would match no route: a 404, not `INVALID_*_ID`); the HTTP server's limit on the
+ * request line bounds them instead. A `maxParamLength` set with `HttpRouter.setRouterConfig`
+ * outside this layer wins.
+ *
  * @example
  * import { HttpApi, HttpApiBuilder } from "@effect/platform"
  * import { Layer } from "effect"
@@ -191,4 +233,5 @@ export const middleware: <E, R>(app: HttpApp.Default<E, R>) => HttpApp.Default<n
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options = {}): Layer.Layer<never> => HttpApiBuilder.middleware(make(options))
+export const layer = (options: Options = {}): Layer.Layer<never> =>
+  Layer.merge(HttpApiBuilder.middleware(make(options)), Router.layerLongParams)

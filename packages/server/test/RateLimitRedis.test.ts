@@ -4,8 +4,9 @@
  * timeout, one warning per warnInterval.
  */
 import * as RateLimiter from "@effect/experimental/RateLimiter"
-import { HttpRouter, HttpServerResponse } from "@effect/platform"
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
+import { ApiError } from "@errata/core"
 import { RateLimit, RateLimitRedis, ServerErrors } from "@errata/server"
 import { ConfigProvider, Context, Deferred, Effect, Fiber, Layer, Logger, LogLevel, Option, TestClock } from "effect"
 import { Redis } from "ioredis"
@@ -16,7 +17,7 @@ import { BaseUrl, send, serveApp } from "./support/Serve.js"
 
 const ok = HttpServerResponse.text("ok")
 
-const appWith = (options: RateLimit.Options) =>
+const appWith = <E>(options: RateLimit.Options<E>) =>
   HttpRouter.empty.pipe(HttpRouter.get("/ok", ok), RateLimit.make(options), ServerErrors.middleware)
 
 /** Every client on one tier, each API key its own bucket. */
@@ -34,8 +35,8 @@ const captureWarnings = () => {
 }
 
 /** One server instance on its own port with its own limiter layer; gives its base URL. */
-const instance = <E>(
-  options: RateLimit.Options,
+const instance = <E, IE = never>(
+  options: RateLimit.Options<IE>,
   limiter: Layer.Layer<RateLimiter.RateLimiter, E>,
   logs: Layer.Layer<never> = Layer.empty
 ) =>
@@ -175,6 +176,57 @@ describe("RateLimitRedis.layer: instances that share one Redis share the limit",
       ))
       expect(String(wrong)).toContain("ERRATA_REDIS_URL")
       expect(String(wrong)).toContain("redis://")
+    }))
+})
+
+describe("RateLimitRedis.layer: Redis memory is bounded", () => {
+  const client = (url: string) =>
+    Effect.acquireRelease(Effect.sync(() => new Redis(url)), (c) => Effect.promise(() => c.quit()))
+
+  it.scopedLive("every bucket key expires: a token bucket once it is full again, a fixed window with its window", () =>
+    Effect.gen(function*() {
+      const redis = yield* redisServer
+      const prefix = uniquePrefix()
+      const limiter = Context.get(yield* Layer.build(RateLimitRedis.layer({ url: redis.url, prefix })), RateLimiter.RateLimiter)
+      const inspect = yield* client(redis.url)
+      // Burst 3, a token every 100 ms: one taken, full again 100 ms later; the key lives one refill more.
+      yield* limiter.consume({ algorithm: "token-bucket", key: "bucket", limit: 3, window: "300 millis" })
+      yield* limiter.consume({ algorithm: "fixed-window", key: "window", limit: 3, window: "300 millis" })
+      const keys = yield* Effect.promise(() => inspect.keys(`${prefix}*`))
+      expect(keys).toHaveLength(2)
+      for (const key of keys) {
+        const ttl = yield* Effect.promise(() => inspect.pttl(key))
+        expect(ttl).toBeGreaterThan(0)
+        expect(ttl).toBeLessThanOrEqual(200)
+      }
+      yield* Effect.sleep("350 millis")
+      expect(yield* Effect.promise(() => inspect.keys(`${prefix}*`))).toStrictEqual([])
+    }))
+
+  it.scopedLive("25 made-up keys leave one throttled bucket per address, and no key without a TTL", () =>
+    Effect.gen(function*() {
+      const redis = yield* redisServer
+      const prefix = uniquePrefix()
+      const identify = (request: HttpServerRequest.HttpServerRequest) =>
+        RateLimit.apiKey(request) === "sk_live_valid"
+          ? Effect.succeed<RateLimit.Identity>({ tier: "starter" })
+          : Effect.fail(new ApiError.Unauthorized({ message: "API key missing or invalid" }))
+      const base = yield* instance({ identify }, RateLimitRedis.layer({ url: redis.url, prefix }))
+      const statuses: Array<number> = []
+      for (let i = 0; i < 25; i++) statuses.push((yield* sendTo(base, as(`sk_live_made_up_${i}`))).status)
+      expect(statuses).toStrictEqual([...Array.from({ length: 15 }, () => 401), ...Array.from({ length: 10 }, () => 429)])
+      expect(remaining(yield* sendTo(base, as("sk_live_valid")))).toBe("44")
+
+      const inspect = yield* client(redis.url)
+      const keys = yield* Effect.promise(() => inspect.keys(`${prefix}*`))
+      // The address's unauthenticated bucket and the valid key's.
+      expect(keys).toHaveLength(2)
+      for (const key of keys) {
+        const ttl = yield* Effect.promise(() => inspect.pttl(key))
+        // At most Free's or Starter's whole burst (90 s) and one refill.
+        expect(ttl).toBeGreaterThan(0)
+        expect(ttl).toBeLessThanOrEqual(96_000)
+      }
     }))
 })
 

@@ -11,7 +11,7 @@ import * as Duration from "effect/Duration"
 import { globalValue } from "effect/GlobalValue"
 
 const deltaSeconds = /^\d+$/
-const hasLetter = /[A-Za-z]/
+const hasLetter = /[A-Z]/i
 
 /**
  * The wait a `Retry-After` value asks for, measured from `now` (epoch milliseconds) for dates.

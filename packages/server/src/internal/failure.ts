@@ -15,7 +15,9 @@ import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as HashSet from "effect/HashSet"
 import * as Option from "effect/Option"
+import * as Body from "./body.js"
 import * as HttpApiClassifier from "./httpApi.js"
 import * as Input from "./input.js"
 
@@ -36,7 +38,7 @@ const isRouteNotFound = (u: unknown): u is HttpServerError.RouteNotFound =>
 // Defects that are not bugs: an errata error or a response thrown on purpose (the platform answers
 // a thrown `Respondable` too), and the builder's body read, which it turns into a defect.
 const isDeliberateDefect = (u: unknown): boolean =>
-  ApiError.isApiError(u) || HttpServerResponse.isServerResponse(u) || isRequestError(u)
+  ApiError.isApiError(u) || HttpServerResponse.isServerResponse(u) || isRequestError(u) || Body.refusalOf(u) !== undefined
 
 // The platform's empty `HttpApiError`s carry nothing but a status; those with a catalog meaning are
 // answered with it (a method not allowed is NOT_FOUND, as for the router), the rest are bugs.
@@ -79,6 +81,9 @@ const outcomeOfValue = (
   if (ApiError.isApiError(value)) return Effect.succeed<Outcome>({ _tag: "Error", error: value })
   if (HttpServerResponse.isServerResponse(value)) return Effect.succeed<Outcome>({ _tag: "Response", response: value })
   if (isRouteNotFound(value)) return Effect.succeed<Outcome>({ _tag: "Error", error: new ApiError.NotFound() })
+  // A body errata's readers refused (too large, not JSON, not UTF-8, too deep): the refusal.
+  const refusal = Body.refusalOf(value)
+  if (refusal !== undefined) return Effect.succeed<Outcome>({ _tag: "Error", error: refusal })
   if (isRequestError(value)) return Effect.succeed(fromRequestError(value))
   const mapped = fromHttpApiError(value)
   if (mapped !== undefined) return Effect.succeed<Outcome>({ _tag: "Error", error: mapped })
@@ -94,3 +99,14 @@ const outcomeOfValue = (
   }
   return Effect.succeed(internal)
 }
+
+/**
+ * Whether the request ended only because its client hung up: the platform interrupts the request
+ * fiber with `HttpServerError.clientAbortFiberId` when the connection closes before the response
+ * is written. Nobody is left to answer, and anyone can do it at will: it is no server error.
+ *
+ * @internal
+ */
+export const isClientAbort = (cause: Cause.Cause<unknown>): boolean =>
+  cause._tag !== "Fail" && Cause.isInterruptedOnly(cause) &&
+  HashSet.has(Cause.interruptors(cause), HttpServerError.clientAbortFiberId)

@@ -25,6 +25,7 @@ import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Input from "./input.js"
+import * as Router from "./router.js"
 
 class OriginalError extends Context.Tag("@errata/server/internal/httpApi/OriginalError")<
   OriginalError,
@@ -139,7 +140,8 @@ const classifierOf = ({ api, context }: Api): Effect.Effect<Classifier> =>
         )
       }
     }
-    return Effect.tap(HttpRouter.toHttpApp(HttpRouter.fromIterable(routes)), (app) => {
+    // Parameters of any length: this router looks up again a request the app's router matched.
+    return Effect.tap(Router.withLongParams(HttpRouter.toHttpApp(HttpRouter.fromIterable(routes))), (app) => {
       classifiers.set(api, app)
     })
   })

@@ -1,16 +1,19 @@
 /**
  * The rate-limit engine behind `RateLimit`: a request's bucket key, one request run through a
- * `RateLimiter`, the once-per-interval store-failure warning, and the deadline a store that
- * leaves the process is given.
+ * `RateLimiter` (and, when it is answered 401, through its address's unauthenticated bucket), the
+ * once-per-interval store-failure warning, and the deadline a store that leaves the process is
+ * given.
  *
  * @internal
  */
 import * as RateLimiter from "@effect/experimental/RateLimiter"
+import * as HttpApiError from "@effect/platform/HttpApiError"
 import * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { ApiError } from "@errata/core"
-import * as Clock from "effect/Clock"
+import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
 import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -38,16 +41,90 @@ const bearer = /^Bearer\s+(\S+)\s*$/i
 export const apiKey = (request: HttpServerRequest.HttpServerRequest): string | undefined =>
   bearer.exec(request.headers["authorization"] ?? "")?.[1]
 
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/
+const HEXTET = /^[\da-f]{1,4}$/i
+
+/** Longer "addresses" (a forwarded header is the client's to write) are cut: a bucket key stays small. */
+const MAX_ADDRESS_LENGTH = 64
+
+/** An IPv4 address as one number, or undefined when the text is not one. */
+const ipv4Value = (text: string): number | undefined => {
+  const octets = IPV4.exec(text)?.slice(1).map(Number)
+  if (octets === undefined || octets.some((octet) => octet > 255)) return undefined
+  return octets.reduce((value, octet) => value * 256 + octet, 0)
+}
+
+/** The eight 16-bit groups of an IPv6 address, or undefined when the text is not one. */
+const ipv6Groups = (address: string): ReadonlyArray<number> | undefined => {
+  // A dotted IPv4 tail (`::ffff:203.0.113.7`) is the last two groups.
+  const lastColon = address.lastIndexOf(":")
+  let text = address
+  if (address.includes(".")) {
+    const v4 = ipv4Value(address.slice(lastColon + 1))
+    if (v4 === undefined) return undefined
+    text = `${address.slice(0, lastColon + 1)}${Math.floor(v4 / 65536).toString(16)}:${(v4 % 65536).toString(16)}`
+  }
+  const halves = text.split("::")
+  if (halves.length > 2) return undefined
+  const [head = [], tail = []] = halves.map((half) => (half === "" ? [] : half.split(":")))
+  const parts = [...head, ...tail]
+  if (!parts.every((part) => HEXTET.test(part))) return undefined
+  const missing = 8 - parts.length
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined
+  return [...head, ...Array.from({ length: halves.length === 1 ? 0 : missing }, () => "0"), ...tail].map((part) =>
+    parseInt(part, 16)
+  )
+}
+
 /**
- * The default bucket key: the bearer API key, else the client address, else `"anonymous"`. The
- * memory store keeps it in the process that holds the keys anyway; the Redis store sends only a
- * digest of it.
+ * The client address as a bucket name: an IPv4 address as it is (also when it comes IPv4-mapped,
+ * `::ffff:203.0.113.7`, from a dual-stack socket), an IPv6 address by its /64, the block one
+ * subscriber is given: a caller who owns a /64 has 2^64 addresses, and would otherwise have as
+ * many buckets.
+ */
+export const addressKey = (address: string): string => {
+  const bare = address.split("%")[0] ?? address
+  if (!bare.includes(":")) return bare.slice(0, MAX_ADDRESS_LENGTH)
+  const groups = ipv6Groups(bare)
+  if (groups === undefined) return bare.slice(0, MAX_ADDRESS_LENGTH)
+  const [g0, g1, g2, g3, g4, g5, g6 = 0, g7 = 0] = groups
+  if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0xffff) {
+    return `${g6 >> 8}.${g6 & 255}.${g7 >> 8}.${g7 & 255}`
+  }
+  return `${groups.slice(0, 4).map((group) => group.toString(16)).join(":")}::/64`
+}
+
+const addressOf = (request: HttpServerRequest.HttpServerRequest): string | undefined =>
+  request.remoteAddress._tag === "Some" ? addressKey(request.remoteAddress.value) : undefined
+
+/**
+ * The default bucket key: the bearer API key, else the client address (an IPv6 one by its /64),
+ * else `"anonymous"`. The memory store keeps it in the process that holds the keys anyway; the
+ * Redis store sends only a digest of it.
  */
 export const clientKey = (request: HttpServerRequest.HttpServerRequest): string => {
   const key = apiKey(request)
   if (key !== undefined) return `key:${key}`
-  return request.remoteAddress._tag === "Some" ? `ip:${request.remoteAddress.value}` : "anonymous"
+  const address = addressOf(request)
+  return address === undefined ? "anonymous" : `ip:${address}`
 }
+
+/** The bucket every request from one address that is answered 401 is counted in. */
+export const unauthenticatedKey = (request: HttpServerRequest.HttpServerRequest): string =>
+  `unauthenticated:${addressOf(request) ?? "anonymous"}`
+
+/** The default unauthenticated tier: SPEC.md §6's Free, for all of an address's bad keys together. */
+export const DEFAULT_UNAUTHENTICATED: Tier = tiers.free
+
+// 401 is "API key missing or invalid" (SPEC.md §2): the request was refused before anything was
+// done, so it may be counted on the address instead of on the key.
+const isUnauthorized = (u: unknown): boolean =>
+  (ApiError.isApiError(u) && u.status === 401) || u instanceof HttpApiError.Unauthorized
+
+const isUnauthorizedCause = (cause: Cause.Cause<unknown>): boolean =>
+  cause._tag === "Fail"
+    ? isUnauthorized(cause.error)
+    : Chunk.some(Cause.failures(cause), isUnauthorized) || Chunk.some(Cause.defects(cause), isUnauthorized)
 
 const free: Identity = { tier: "free" }
 const identifyFree = (): Effect.Effect<Identity> => Effect.succeed(free)
@@ -94,53 +171,154 @@ const reportStoreFailure = (
     )
   })
 
+/** What counting one request in a bucket decided. */
+type Counted =
+  | { readonly _tag: "Counted" }
+  | { readonly _tag: "Refused"; readonly response: HttpServerResponse.HttpServerResponse }
+  | { readonly _tag: "Uncounted" }
+
+const counted: Counted = { _tag: "Counted" }
+const uncounted: Counted = { _tag: "Uncounted" }
+
+/** A bucket looked at and found empty. */
+type Empty = "empty"
+const empty: Empty = "empty"
+
+const bucketOf = (key: string, tier: Tier, tokens: number): Parameters<RateLimiter.RateLimiter["consume"]>[0] => ({
+  algorithm: "token-bucket",
+  onExceeded: "fail",
+  key,
+  limit: tier.burst,
+  // RateLimiter refills one token every window / limit: one every 60 s / perMinute.
+  window: Duration.millis((60_000 / tier.perMinute) * tier.burst),
+  tokens
+})
+
 /** The options resolved once; the result runs one request through a limiter. */
 export const limiter = <E, R>(options: Options<E, R>) => {
   const tierMap: Readonly<Record<string, Tier>> = options.tiers ?? tiers
   const identify = options.identify ?? identifyFree
+  const unauthenticated = options.unauthenticated ?? DEFAULT_UNAUTHENTICATED
   const policy = options.onStoreError ?? "allow"
   const intervalMillis = Duration.toMillis(options.warnInterval ?? DEFAULT_WARN_INTERVAL)
   const alarm: Alarm = { warnedAt: Number.NEGATIVE_INFINITY, suppressed: 0 }
+
+  /** Refuses the request with 429: the next token is `waitMillis` away. */
+  const refuse = (tier: Tier, now: number, waitMillis: number): Effect.Effect<Counted, never, HttpServerRequest.HttpServerRequest> =>
+    Effect.zipRight(
+      withRateHeaders({
+        [LIMIT]: String(tier.perMinute),
+        [REMAINING]: "0",
+        [RESET]: resetAt(now, waitMillis + (60_000 / tier.perMinute) * (tier.burst - 1))
+      }),
+      // Wire.encode rounds the wait up to whole seconds, at least 1.
+      Effect.map(
+        reject(new ApiError.RateLimitExceeded({ details: { retryAfter: waitMillis / 1000 } })),
+        (response): Counted => ({ _tag: "Refused", response })
+      )
+    )
+
+  /**
+   * Takes a token from `key`'s bucket: the headers are set, or the request is refused. With
+   * `lookFirst`, the bucket is looked at first (taking no token) and an empty one refuses the
+   * request at once: the unauthenticated bucket of an address that keeps guessing is empty on
+   * nearly every request, and the `RateLimitExceeded` the RateLimiter would build for it (a stack
+   * and a schema check) costs more than the rest of the 429. An empty token bucket's wait is one
+   * refill, as the RateLimiter computes it.
+   */
+  const count = (
+    rateLimiter: RateLimiter.RateLimiter,
+    key: string,
+    tier: Tier,
+    lookFirst = false
+  ): Effect.Effect<Counted, never, HttpServerRequest.HttpServerRequest> => {
+    const take = rateLimiter.consume(bucketOf(key, tier, 1))
+    const consumed: Effect.Effect<RateLimiter.ConsumeResult | Empty, RateLimiter.RateLimiterError> = lookFirst
+      ? Effect.flatMap(
+        rateLimiter.consume(bucketOf(key, tier, 0)),
+        (look): Effect.Effect<RateLimiter.ConsumeResult | Empty, RateLimiter.RateLimiterError> =>
+          look.remaining < 1 ? Effect.succeed(empty) : take
+      )
+      : take
+    // Not a generator: this runs on every request, and each step of one costs.
+    return Effect.matchEffect(consumed, {
+      onSuccess: (result) =>
+        Effect.clockWith((clock): Effect.Effect<Counted, never, HttpServerRequest.HttpServerRequest> => {
+          const now = clock.unsafeCurrentTimeMillis()
+          if (result === empty) return refuse(tier, now, 60_000 / tier.perMinute)
+          return Effect.as(
+            withRateHeaders({
+              [LIMIT]: String(tier.perMinute),
+              [REMAINING]: String(result.remaining),
+              [RESET]: resetAt(now, Duration.toMillis(result.resetAfter))
+            }),
+            counted
+          )
+        }),
+      onFailure: (error) => {
+        if (error.reason === "Exceeded") {
+          return Effect.clockWith((clock) => refuse(tier, clock.unsafeCurrentTimeMillis(), Duration.toMillis(error.retryAfter)))
+        }
+        return Effect.zipRight(
+          reportStoreFailure(alarm, intervalMillis, policy, error),
+          policy === "allow"
+            ? Effect.succeed(uncounted)
+            : Effect.map(reject(new ApiError.ServiceUnavailable()), (response): Counted => ({ _tag: "Refused", response }))
+        )
+      }
+    })
+  }
+
+  // A request answered 401 carries no key worth a bucket (a made-up one, or none): it is counted
+  // in its address's unauthenticated bucket, which answers 429 once a stranger has used it up,
+  // and the token its own bucket gave is handed back, so that a sprayed key leaves no bucket.
+  const answerUnauthorized = <A, AE, AR>(
+    rateLimiter: RateLimiter.RateLimiter,
+    request: HttpServerRequest.HttpServerRequest,
+    answer: Effect.Effect<A, AE, AR>,
+    charged?: { readonly key: string; readonly tier: Tier }
+  ): Effect.Effect<A | HttpServerResponse.HttpServerResponse, AE, AR | HttpServerRequest.HttpServerRequest> => {
+    const onAddress = count(rateLimiter, unauthenticatedKey(request), unauthenticated, true)
+    const decided = charged === undefined
+      ? onAddress
+      : Effect.map(
+        Effect.all([onAddress, Effect.ignore(rateLimiter.consume(bucketOf(charged.key, charged.tier, -1)))], {
+          concurrency: 2
+        }),
+        ([decision]) => decision
+      )
+    return Effect.flatMap(
+      decided,
+      (decision): Effect.Effect<A | HttpServerResponse.HttpServerResponse, AE, AR> =>
+        decision._tag === "Refused" ? Effect.succeed(decision.response) : answer
+    )
+  }
+
   return <AE, AR>(rateLimiter: RateLimiter.RateLimiter, app: HttpApp.Default<AE, AR>): HttpApp.Default<AE | E, AR | R> =>
     Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
-      const identity = yield* identify(request)
+      const identified = yield* Effect.exit(identify(request))
+      if (identified._tag === "Failure") {
+        const failed = Effect.failCause(identified.cause)
+        return yield* (isUnauthorizedCause(identified.cause) ? answerUnauthorized(rateLimiter, request, failed) : failed)
+      }
+      const identity = identified.value
       const tier = typeof identity.tier === "string" ? tierMap[identity.tier] : identity.tier
       if (tier === undefined) return yield* Effect.dieMessage(`Unknown rate-limit tier "${String(identity.tier)}"`)
-      const refillMillis = 60_000 / tier.perMinute
-      const consumed = yield* Effect.either(rateLimiter.consume({
-        algorithm: "token-bucket",
-        onExceeded: "fail",
-        key: identity.key ?? clientKey(request),
-        limit: tier.burst,
-        // RateLimiter refills one token every window / limit: one every 60 s / perMinute.
-        window: Duration.millis(refillMillis * tier.burst)
-      }))
-      const now = yield* Clock.currentTimeMillis
-      const limitHeader = String(tier.perMinute)
-      if (consumed._tag === "Right") {
-        const { remaining, resetAfter } = consumed.right
-        yield* withRateHeaders({
-          [LIMIT]: limitHeader,
-          [REMAINING]: String(remaining),
-          [RESET]: resetAt(now, Duration.toMillis(resetAfter))
-        })
-        return yield* app
-      }
-      const error = consumed.left
-      if (error.reason === "Exceeded") {
-        const waitMillis = Duration.toMillis(error.retryAfter)
-        yield* withRateHeaders({
-          [LIMIT]: limitHeader,
-          [REMAINING]: "0",
-          [RESET]: resetAt(now, waitMillis + refillMillis * (tier.burst - 1))
-        })
-        // Wire.encode rounds the wait up to whole seconds, at least 1.
-        return yield* reject(new ApiError.RateLimitExceeded({ details: { retryAfter: waitMillis / 1000 } }))
-      }
-      yield* reportStoreFailure(alarm, intervalMillis, policy, error)
-      if (policy === "reject") return yield* reject(new ApiError.ServiceUnavailable())
-      return yield* app
+      const key = identity.key ?? clientKey(request)
+      const decision = yield* count(rateLimiter, key, tier)
+      if (decision._tag === "Refused") return decision.response
+      const charged = decision._tag === "Counted" ? { key, tier } : undefined
+      return yield* Effect.matchCauseEffect(app, {
+        onFailure: (cause) =>
+          isUnauthorizedCause(cause)
+            ? answerUnauthorized(rateLimiter, request, Effect.failCause(cause), charged)
+            : Effect.failCause(cause),
+        onSuccess: (response) =>
+          response.status === 401
+            ? answerUnauthorized(rateLimiter, request, Effect.succeed(response), charged)
+            : Effect.succeed(response)
+      })
     })
 }
 

@@ -21,7 +21,7 @@ export const LOG_ANNOTATION = "requestId"
 /** The attribute of the server span. */
 export const SPAN_ATTRIBUTE = "http.request.id"
 
-const safe = /^[A-Za-z0-9._:-]{1,128}$/
+const safe = /^[\w.:-]{1,128}$/
 
 /**
  * Whether an incoming `X-Request-ID` may be echoed: 1 to 128 characters of `[A-Za-z0-9._:-]`.
@@ -41,6 +41,16 @@ let counter = 0
 export const generate = (): string => idPrefix + ++counter
 
 /**
+ * The generator of a `generateRequestId` option: a generated ID goes into a header as it is, so
+ * one the header cannot carry falls back to the default. Shared by `ServerErrors` and `NodeServer`.
+ */
+export const generator = (custom: (() => string) | undefined): (() => string) =>
+  custom === undefined ? generate : () => {
+    const id = custom()
+    return isSafe(id) ? id : generate()
+  }
+
+/**
  * The request ID of the request being handled, read back from the log annotations, which reach
  * every effect of the request whether tracing is on or not.
  */
@@ -53,7 +63,7 @@ export const current: Effect.Effect<string | undefined> = Effect.map(
 )
 
 /**
- * Gives the request its ID once and runs `f` with it.
+ * Gives the request its ID once and runs `f` with it (and the request, which it has at hand).
  *
  * A second errata middleware on the same request (`RateLimit` outside `ServerErrors`, say) finds
  * the ID on the server span, which the platform makes per request; without a span each computes
@@ -66,15 +76,16 @@ export const current: Effect.Effect<string | undefined> = Effect.map(
  */
 export const withRequestId = <A, E, R>(
   generateId: () => string,
-  f: (id: string) => Effect.Effect<A, E, R>
+  f: (id: string, request: HttpServerRequest.HttpServerRequest) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R | HttpServerRequest.HttpServerRequest> =>
   Effect.withFiberRuntime((fiber) => {
+    const request = Context.unsafeGet(fiber.currentContext, HttpServerRequest.HttpServerRequest)
     const span = fiber.currentSpan?._tag === "Span" ? fiber.currentSpan : undefined
     const known = span?.attributes.get(SPAN_ATTRIBUTE)
-    if (typeof known === "string") return f(known)
-    const incoming = Context.unsafeGet(fiber.currentContext, HttpServerRequest.HttpServerRequest).headers[HEADER]
+    if (typeof known === "string") return f(known, request)
+    const incoming = request.headers[HEADER]
     const id = isSafe(incoming) ? incoming : generateId()
     span?.attribute(SPAN_ATTRIBUTE, id)
     const annotations = HashMap.set(fiber.getFiberRef(FiberRef.currentLogAnnotations), LOG_ANNOTATION, id)
-    return Effect.zipRight(FiberRef.set(FiberRef.currentLogAnnotations, annotations), f(id))
+    return Effect.zipRight(FiberRef.set(FiberRef.currentLogAnnotations, annotations), f(id, request))
   })
