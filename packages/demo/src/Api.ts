@@ -13,7 +13,7 @@ import {
   OpenApi
 } from "@effect/platform"
 import { CatalogErrors, Ids } from "@errata/server"
-import { Context, Schema } from "effect"
+import { Context, Predicate, Schema } from "effect"
 import * as Domain from "./Domain.js"
 import { Fault } from "./Faults.js"
 import type { KeyInfo } from "./Keys.js"
@@ -40,10 +40,21 @@ export class Authorization extends HttpApiMiddleware.Tag<Authorization>()("@erra
   security: { bearer: HttpApiSecurity.bearer }
 }) {}
 
+// A query parameter that is an integer: on the wire a string, so its JSON Schema would say
+// "string"; OpenAPI describes the value after the parameter's serialization, an integer with bounds.
+const integerParameter = (description: string, bounds: { readonly minimum: number; readonly maximum?: number }, fallback: number) =>
+  Schema.NumberFromString.pipe(
+    Schema.int(),
+    bounds.maximum === undefined ? Schema.greaterThanOrEqualTo(bounds.minimum) : Schema.between(bounds.minimum, bounds.maximum)
+  ).annotations({
+    description,
+    jsonSchema: { type: "integer", ...bounds, default: fallback, description }
+  })
+
 /** `?limit=&offset=` of list endpoints: limit 1–100 (default 10), offset ≥ 0 (default 0). */
 export const PageQuery = Schema.Struct({
-  limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100))),
-  offset: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(0)))
+  limit: Schema.optional(integerParameter("How many items to return, 1 to 100", { minimum: 1, maximum: 100 }, 10)),
+  offset: Schema.optional(integerParameter("How many items to skip", { minimum: 0 }, 0))
 })
 
 /** The idempotency key a client sends with a create, so that its retries never create twice. */
@@ -51,6 +62,8 @@ export const CreateHeaders = Schema.Struct({ "idempotency-key": Schema.optional(
 
 const resource = <const Name extends string, IdA, RA, RI, CA, CI, UA, UI>(
   name: Name,
+  noun: string,
+  about: string,
   Id: Schema.Schema<IdA, string>,
   Resource: Schema.Schema<RA, RI>,
   Create: Schema.Schema<CA, CI>,
@@ -67,6 +80,11 @@ const resource = <const Name extends string, IdA, RA, RI, CA, CI, UA, UI>(
         .setHeaders(CreateHeaders)
         .addSuccess(Domain.One(Resource), { status: 201 })
         .annotate(RequiredScope, write)
+        .annotate(OpenApi.Summary, `Create a ${noun}`)
+        .annotate(
+          OpenApi.Description,
+          `Creates a ${noun} (scope \`${write}\`). An \`Idempotency-Key\` header makes retries of the same create safe: the first result is returned again.`
+        )
         .pipe(CatalogErrors.add("VALIDATION_ERROR"))
     )
     .add(
@@ -74,15 +92,29 @@ const resource = <const Name extends string, IdA, RA, RI, CA, CI, UA, UI>(
         .setUrlParams(PageQuery)
         .addSuccess(Domain.Many(Resource))
         .annotate(RequiredScope, read)
+        .annotate(OpenApi.Summary, `List ${name}`)
+        .annotate(
+          OpenApi.Description,
+          `Lists ${name}, oldest first, a page at a time (scope \`${read}\`): \`meta.pagination\` says whether there are more.`
+        )
         .pipe(CatalogErrors.add("INVALID_INPUT"))
     )
-    .add(HttpApiEndpoint.get("get", `/${name}/:id`).setPath(path).addSuccess(Domain.One(Resource)).annotate(RequiredScope, read))
+    .add(
+      HttpApiEndpoint.get("get", `/${name}/:id`)
+        .setPath(path)
+        .addSuccess(Domain.One(Resource))
+        .annotate(RequiredScope, read)
+        .annotate(OpenApi.Summary, `Get a ${noun}`)
+        .annotate(OpenApi.Description, `Returns one ${noun} by its ID (scope \`${read}\`).`)
+    )
     .add(
       HttpApiEndpoint.patch("update", `/${name}/:id`)
         .setPath(path)
         .setPayload(Update)
         .addSuccess(Domain.One(Resource))
         .annotate(RequiredScope, write)
+        .annotate(OpenApi.Summary, `Update a ${noun}`)
+        .annotate(OpenApi.Description, `Changes the fields the body names and leaves the others (scope \`${write}\`).`)
         .pipe(CatalogErrors.add("VALIDATION_ERROR"))
     )
     .add(
@@ -90,14 +122,19 @@ const resource = <const Name extends string, IdA, RA, RI, CA, CI, UA, UI>(
         .setPath(path)
         .addSuccess(HttpApiSchema.NoContent)
         .annotate(RequiredScope, remove)
+        .annotate(OpenApi.Summary, `Delete a ${noun}`)
+        .annotate(OpenApi.Description, `Deletes a ${noun} for good (scope \`${remove}\`); answers 204 with no body.`)
     )
     .pipe(CatalogErrors.add("NOT_FOUND"))
     .middleware(Authorization)
+    .annotate(OpenApi.Description, about)
 }
 
 /** `/contacts`, plus `/contacts/search?q=` whose `q` is required (`MISSING_QUERY` without it). */
 export const Contacts = resource(
   "contacts",
+  "contact",
+  "The people a business talks to: a name, an email address and, optionally, a phone number.",
   Ids.ContactId,
   Domain.Contact,
   Domain.ContactCreate,
@@ -107,6 +144,11 @@ export const Contacts = resource(
     .setUrlParams(Schema.Struct({ q: Schema.String.pipe(Schema.minLength(1)) }))
     .addSuccess(Domain.Many(Domain.Contact))
     .annotate(RequiredScope, "contacts:read")
+    .annotate(OpenApi.Summary, "Search contacts")
+    .annotate(
+      OpenApi.Description,
+      "Finds the contacts whose name or email address contains `q`, ignoring case (scope `contacts:read`). Without `q` the answer is `MISSING_QUERY`."
+    )
     .pipe(CatalogErrors.add("MISSING_QUERY", "INVALID_INPUT"))
     .middleware(Authorization)
 )
@@ -114,6 +156,8 @@ export const Contacts = resource(
 /** `/businesses`. */
 export const Businesses = resource(
   "businesses",
+  "business",
+  "The organisations that own the conversations: a name and, optionally, a website.",
   Ids.BusinessId,
   Domain.Business,
   Domain.BusinessCreate,
@@ -123,6 +167,8 @@ export const Businesses = resource(
 /** `/messages`. */
 export const Messages = resource(
   "messages",
+  "message",
+  "Messages sent to a contact over SMS, email or WhatsApp.",
   Ids.MessageId,
   Domain.Message,
   Domain.MessageCreate,
@@ -154,6 +200,25 @@ export class Api extends HttpApi.make("errata-reference-api")
   .add(Admin)
   .pipe(CatalogErrors.add("RATE_LIMIT_EXCEEDED", "INTERNAL_ERROR", "SERVICE_UNAVAILABLE"))
   .annotate(OpenApi.Title, "errata reference API")
-  .annotate(OpenApi.Description, "Contacts, businesses and messages, with the error dialect errata models.")
-  .annotate(OpenApi.Transform, CatalogErrors.withoutDecodeError)
+  .annotate(OpenApi.Version, "0.1.0")
+  .annotate(
+    OpenApi.Description,
+    [
+      "Contacts, businesses and messages, with the error dialect errata models.",
+      "",
+      "Every request authenticates with `Authorization: Bearer <key>`. Every error is JSON of the form",
+      "`{ \"error\": { \"code\", \"message\", \"details\" } }`: programs branch on `code`, whose `details` are",
+      "documented with each response. Every response carries `X-Request-ID` (quote it to support) and the",
+      "`X-RateLimit-*` headers; a 429 says in `Retry-After` how many seconds to wait. 429, 500 and 503",
+      "are worth retrying with backoff; the other errors fail the same way again."
+    ].join("\n")
+  )
+  .annotate(OpenApi.License, { name: "MIT", url: "https://opensource.org/licenses/MIT" })
+  .annotate(OpenApi.Servers, [{ url: "/", description: "The server that serves this document" }])
+  // The platform has no annotation for `info.contact`, so it is added next to errata's transform.
+  .annotate(OpenApi.Transform, (spec) =>
+    CatalogErrors.withoutDecodeError({
+      ...spec,
+      info: { ...(Predicate.isRecord(spec["info"]) ? spec["info"] : {}), contact: { name: "errata maintainers", url: "https://www.npmjs.com/package/@errata/server" } }
+    }))
 {}

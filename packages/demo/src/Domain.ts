@@ -80,9 +80,15 @@ export const Pagination = Schema.Struct({
   total: Schema.Int
 })
 
+// `{}`: an empty struct's own JSON Schema (`anyOf` object or array, with an `$id`) repeats one
+// `$id` per use, which OpenAPI 3.1 forbids, and has an array without `items`.
+const NoMeta = Schema.Struct({}).annotations({
+  jsonSchema: { type: "object", additionalProperties: false, description: "Nothing yet for a single resource" }
+})
+
 /** `{ data, meta }` of a single resource. */
 export const One = <A, I, R>(data: Schema.Schema<A, I, R>) =>
-  Schema.Struct({ data, meta: Schema.Struct({}) })
+  Schema.Struct({ data, meta: NoMeta })
 
 /** `{ data, meta: { pagination } }` of a list. */
 export const Many = <A, I, R>(data: Schema.Schema<A, I, R>) =>

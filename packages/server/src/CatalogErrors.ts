@@ -26,7 +26,6 @@ import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import { ApiError, Catalog, Wire } from "@errata/core"
 import { dual } from "effect/Function"
-import * as JSONSchema from "effect/JSONSchema"
 import * as ParseResult from "effect/ParseResult"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
@@ -104,10 +103,33 @@ interface BodyOf<C extends Catalog.Code> {
   readonly error: { readonly code: C; readonly message: string; readonly details?: unknown }
 }
 
-const detailsJsonSchema = (codes: ReadonlyArray<Catalog.Code>): object => {
-  const shapes = [...new Set(codes.map((code) => detailsShapes[code] ?? { type: "object" }))]
-  return shapes.length === 1 && shapes[0] !== undefined ? shapes[0] : { anyOf: shapes }
+// The JSON Schema of the wire body of one code: its code, and the details the catalog gives it.
+const bodyJsonSchema = (code: Catalog.Code): Record<string, unknown> => {
+  const entry = Catalog.entries[code]
+  return {
+    type: "object",
+    required: ["error"],
+    properties: {
+      error: {
+        type: "object",
+        required: ["code", "message"],
+        properties: {
+          code: { type: "string", enum: [code] },
+          message: { type: "string" },
+          details: detailsShapes[code] ?? { type: "object" }
+        },
+        additionalProperties: false
+      }
+    },
+    additionalProperties: false,
+    title: entry.tag,
+    description: `${code}: ${entry.message}`
+  }
 }
+
+// One body per code, so each code is documented with its own details (not any code with any).
+const wireJsonSchema = (codes: ReadonlyArray<Catalog.Code>): Record<string, unknown> =>
+  codes.length === 1 && codes[0] !== undefined ? bodyJsonSchema(codes[0]) : { anyOf: codes.map(bodyJsonSchema) }
 
 /**
  * The wire body of a set of codes that share a status, as a schema to and from their classes,
@@ -132,9 +154,9 @@ export const schema = <const C extends Catalog.Code>(
     error: Schema.Struct({
       code: Schema.Literal(...codes),
       message: Schema.String,
-      details: Schema.optional(Schema.Unknown.annotations({ jsonSchema: detailsJsonSchema(codes) }))
+      details: Schema.optional(Schema.Unknown)
     })
-  })
+  }).annotations({ jsonSchema: wireJsonSchema(codes) })
   const to = Schema.declare(
     (u): u is ApiError.ApiErrorOf<C> => ApiError.isApiError(u) && known.has(u.code),
     { identifier: entries.map((e) => e.tag).join(" | ") }
@@ -247,49 +269,205 @@ const allCodes: readonly [Catalog.Code, ...Array<Catalog.Code>] = [
   ...Catalog.codes.filter((code) => code !== "UNAUTHORIZED")
 ]
 
-const decodeErrorRef = "#/components/schemas/HttpApiDecodeError"
-const issueRef = "#/components/schemas/Issue"
 
-const isDecodeErrorRef = (u: unknown): boolean => Predicate.isRecord(u) && u["$ref"] === decodeErrorRef
+type Json = Readonly<Record<string, unknown>>
 
-// What a decode failure becomes once `ServerErrors.middleware` has classified it.
-const inputErrors = schema(
-  "VALIDATION_ERROR",
-  "INVALID_INPUT",
-  "MISSING_QUERY",
-  "INVALID_MESSAGE_ID",
-  "INVALID_CONTACT_ID",
-  "INVALID_BUSINESS_ID"
-)
+const schemaRefPrefix = "#/components/schemas/"
+const headerRef = (name: string) => ({ $ref: `#/components/headers/${name}` })
 
-const withoutDecodeErrorIn = (
-  response: Readonly<Record<string, unknown>>,
-  fallback: Readonly<Record<string, unknown>>
-): Record<string, unknown> => {
-  const content = response["content"]
-  if (!Predicate.isRecord(content)) return { ...response }
-  const json = content["application/json"]
-  if (!Predicate.isRecord(json)) return { ...response }
-  const current = json["schema"]
-  let replaced: unknown = current
-  if (isDecodeErrorRef(current)) replaced = fallback
-  else if (Predicate.isRecord(current) && Array.isArray(current["anyOf"])) {
-    const members: ReadonlyArray<unknown> = current["anyOf"]
-    const kept = members.filter((m) => !isDecodeErrorRef(m))
-    replaced = kept.length === members.length ? current : kept.length === 1 ? kept[0] : { ...current, anyOf: kept }
+// The response headers errata's middlewares write, as OpenAPI header objects (SPEC.md §4).
+const headerComponents: Readonly<Record<string, Json>> = {
+  "X-Request-ID": {
+    description: "The request's ID: the client's own when it sent a safe one, else a new one. Support asks for it.",
+    required: true,
+    schema: { type: "string", minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9._:-]+$" }
+  },
+  "X-RateLimit-Limit": {
+    description: "Requests per minute the caller's tier allows.",
+    schema: { type: "integer", minimum: 0 }
+  },
+  "X-RateLimit-Remaining": {
+    description: "Requests left before the limit applies.",
+    schema: { type: "integer", minimum: 0 }
+  },
+  "X-RateLimit-Reset": {
+    description: "When the bucket is full again, in Unix seconds.",
+    schema: { type: "integer", minimum: 0 }
+  },
+  "Retry-After": {
+    description: "Seconds to wait before retrying (on a 429, the same number as `details.retryAfter`).",
+    schema: { type: "integer", minimum: 0 }
   }
-  if (replaced === current) return { ...response }
-  const description = Predicate.isRecord(replaced) && typeof replaced["description"] === "string"
-    ? replaced["description"]
-    : response["description"]
-  return { ...response, description, content: { ...content, "application/json": { ...json, schema: replaced } } }
 }
 
+const isCode = (u: unknown): u is Catalog.Code => typeof u === "string" && Object.hasOwn(Catalog.entries, u)
+
+// The catalog codes a response schema documents, when it is an errata wire body (or a union of
+// them); `undefined` for any other schema, which is kept as it is.
+const codesOfBody = (schema: unknown): ReadonlyArray<Catalog.Code> | undefined => {
+  if (!Predicate.isRecord(schema)) return undefined
+  const members = schema["anyOf"]
+  if (Array.isArray(members)) {
+    const codes: Array<Catalog.Code> = []
+    for (const member of members) {
+      const own = codesOfBody(member)
+      if (own === undefined) return undefined
+      codes.push(...own)
+    }
+    return codes
+  }
+  const error = schema["properties"]
+  const code = Predicate.isRecord(error) && Predicate.isRecord(error["error"]) ? error["error"]["properties"] : undefined
+  const values = Predicate.isRecord(code) && Predicate.isRecord(code["code"]) ? code["code"]["enum"] : undefined
+  return Array.isArray(values) && values.length > 0 && values.every(isCode) ? values : undefined
+}
+
+const jsonSchemaOf = (response: unknown): unknown => {
+  const content = Predicate.isRecord(response) ? response["content"] : undefined
+  const json = Predicate.isRecord(content) ? content["application/json"] : undefined
+  return Predicate.isRecord(json) ? json["schema"] : undefined
+}
+
+const isDecodeErrorRef = (u: unknown): boolean =>
+  Predicate.isRecord(u) && u["$ref"] === `${schemaRefPrefix}HttpApiDecodeError`
+
+// What the middlewares answer on an operation, whatever its declared errors say: the code of each
+// ID in its path, `VALIDATION_ERROR` for a body, `INVALID_INPUT` (and `MISSING_QUERY` when one is
+// required) for query parameters, `UNAUTHORIZED` under a security scheme, `INTERNAL_ERROR` always.
+const answeredByMiddleware = (
+  operation: Json,
+  pathParameters: ReadonlyArray<unknown>,
+  spec: Json,
+  resolve: (schema: unknown) => unknown
+): ReadonlyArray<Catalog.Code> => {
+  const codes: Array<Catalog.Code> = ["INTERNAL_ERROR"]
+  const own = operation["parameters"]
+  const parameters = [...pathParameters, ...(Array.isArray(own) ? own : [])].filter(Predicate.isRecord)
+  for (const parameter of parameters) {
+    if (parameter["in"] === "path") {
+      const code = Predicate.isRecord(parameter["schema"]) ? idCodeOf(parameter["schema"], resolve) : undefined
+      if (code !== undefined) codes.push(code)
+    } else if (parameter["in"] === "query") {
+      codes.push("INVALID_INPUT")
+      if (parameter["required"] === true) codes.push("MISSING_QUERY")
+    }
+  }
+  if (operation["requestBody"] !== undefined) codes.push("VALIDATION_ERROR")
+  const security = operation["security"] ?? spec["security"]
+  if (Array.isArray(security) && security.some((s) => Predicate.isRecord(s) && Object.keys(s).length > 0)) {
+    codes.push("UNAUTHORIZED")
+  }
+  return codes
+}
+
+// The `x-errata-code` an `Ids` schema writes, through `$ref`s and refinements of it (`allOf`).
+const idCodeOf = (schema: Json, resolve: (schema: unknown) => unknown): Catalog.Code | undefined => {
+  const own = schema["x-errata-code"]
+  if (isCode(own)) return own
+  const target = typeof schema["$ref"] === "string" ? resolve(schema) : undefined
+  if (Predicate.isRecord(target) && target !== schema) return idCodeOf(target, resolve)
+  const all = schema["allOf"]
+  if (Array.isArray(all)) {
+    for (const member of all) {
+      const code = Predicate.isRecord(member) ? idCodeOf(member, resolve) : undefined
+      if (code !== undefined) return code
+    }
+  }
+  return undefined
+}
+
+const statusOrder = (status: string): number => (/^\d{3}$/.test(status) ? Number(status) : 1000)
+
+const rewriteOperation = (
+  operation: Json,
+  pathParameters: ReadonlyArray<unknown>,
+  spec: Json,
+  resolve: (schema: unknown) => unknown
+): Record<string, unknown> => {
+  const responses = Predicate.isRecord(operation["responses"]) ? operation["responses"] : {}
+  const codes = new Set<Catalog.Code>(answeredByMiddleware(operation, pathParameters, spec, resolve))
+  const others = new Map<string, Array<unknown>>()
+  const kept = new Map<string, unknown>()
+  for (const [status, response] of Object.entries(responses)) {
+    const schema = jsonSchemaOf(response)
+    const members: ReadonlyArray<unknown> = Predicate.isRecord(schema) && Array.isArray(schema["anyOf"]) &&
+        codesOfBody(schema) === undefined
+      ? schema["anyOf"]
+      : [schema]
+    let errata = false
+    for (const member of members) {
+      if (isDecodeErrorRef(member)) {
+        errata = true
+        continue
+      }
+      const found = codesOfBody(member)
+      if (found === undefined) continue
+      errata = true
+      for (const code of found) codes.add(code)
+    }
+    if (!errata) kept.set(status, response)
+    else {
+      const rest = members.filter((m) => !isDecodeErrorRef(m) && codesOfBody(m) === undefined)
+      if (rest.length > 0) others.set(status, rest)
+    }
+  }
+  const limited = codes.has("RATE_LIMIT_EXCEEDED")
+  const headers = (status: number): Json => ({
+    "X-Request-ID": headerRef("X-Request-ID"),
+    ...(limited
+      ? {
+        "X-RateLimit-Limit": headerRef("X-RateLimit-Limit"),
+        "X-RateLimit-Remaining": headerRef("X-RateLimit-Remaining"),
+        "X-RateLimit-Reset": headerRef("X-RateLimit-Reset")
+      }
+      : {}),
+    // Required on a 429 (SPEC.md §3); a 503 may carry one.
+    ...(status === 429
+      ? { "Retry-After": { ...headerComponents["Retry-After"], required: true } }
+      : status === 503
+      ? { "Retry-After": headerRef("Retry-After") }
+      : {})
+  })
+  const out = new Map<string, unknown>()
+  for (const [status, response] of kept) {
+    out.set(status, Predicate.isRecord(response) ? { ...response, headers: { ...headers(Number(status)), ...(Predicate.isRecord(response["headers"]) ? response["headers"] : {}) } } : response)
+  }
+  for (const group of byStatus([...codes])) {
+    const status = String(Catalog.entries[group[0]].status)
+    const wire = wireJsonSchema(group)
+    const extra = others.get(status) ?? []
+    out.set(status, {
+      description: group.map((code) => `${code}: ${Catalog.entries[code].message}`).join("; "),
+      headers: headers(Number(status)),
+      content: {
+        "application/json": {
+          schema: extra.length === 0 ? wire : { anyOf: [...(group.length === 1 ? [wire] : group.map(bodyJsonSchema)), ...extra] }
+        }
+      }
+    })
+  }
+  const sorted = [...out.entries()].sort(([a], [b]) => statusOrder(a) - statusOrder(b))
+  return { ...operation, responses: Object.fromEntries(sorted) }
+}
+
+const httpMethods = new Set(["get", "put", "post", "delete", "options", "head", "patch", "trace"])
+
+// The components nothing refers to once the platform's decode-error body is gone.
+const unusedAfterDecodeError = ["HttpApiDecodeError", "Issue", "PropertyKey"] as const
+
 /**
- * An `OpenApi.Transform` for APIs served with `ServerErrors.middleware`: the platform declares its
- * `HttpApiDecodeError` body on every endpoint's 400, but the middleware answers decode failures in
- * the wire format, so this removes it from every response (an endpoint without errata 400 codes
- * gets the wire schema of the input codes instead) and drops the unused components.
+ * An `OpenApi.Transform` for APIs served with errata's middlewares, which makes the document say
+ * what the server answers:
+ *
+ * - the platform's `HttpApiDecodeError` body is removed from every 400 (and its components), as
+ *   `ServerErrors.middleware` answers decode failures in the wire format;
+ * - every operation lists the codes the middleware answers on it, whatever it declares: the
+ *   `INVALID_*_ID` of each `Ids` path parameter, `VALIDATION_ERROR` with a body, `INVALID_INPUT`
+ *   with query parameters (and `MISSING_QUERY` when one is required), `UNAUTHORIZED` under a
+ *   security scheme, and `INTERNAL_ERROR`;
+ * - each status lists one wire body per code, with the details schema of that code;
+ * - every response declares `X-Request-ID`; an operation that can answer `RATE_LIMIT_EXCEEDED`
+ *   declares `X-RateLimit-*` on every response, and `Retry-After` on its 429 (required) and 503.
  *
  * @example
  * import { HttpApi, OpenApi } from "@effect/platform"
@@ -300,11 +478,15 @@ const withoutDecodeErrorIn = (
  * @since 0.1.0
  * @category OpenAPI
  */
-export const withoutDecodeError = (spec: Readonly<Record<string, unknown>>): Record<string, unknown> => {
-  const fallback = JSONSchema.make(Schema.encodedSchema(inputErrors))
-  const { $schema: _, ...fallbackSchema } = fallback
-  const paths = spec["paths"]
+export const withoutDecodeError = (spec: Json): Record<string, unknown> => {
+  const components = Predicate.isRecord(spec["components"]) ? spec["components"] : {}
+  const schemas = Predicate.isRecord(components["schemas"]) ? components["schemas"] : {}
+  const resolve = (schema: unknown): unknown => {
+    const ref = Predicate.isRecord(schema) ? schema["$ref"] : undefined
+    return typeof ref === "string" && ref.startsWith(schemaRefPrefix) ? schemas[ref.slice(schemaRefPrefix.length)] : schema
+  }
   const out: Record<string, unknown> = { ...spec }
+  const paths = spec["paths"]
   if (Predicate.isRecord(paths)) {
     const newPaths: Record<string, unknown> = {}
     for (const [path, item] of Object.entries(paths)) {
@@ -312,30 +494,28 @@ export const withoutDecodeError = (spec: Readonly<Record<string, unknown>>): Rec
         newPaths[path] = item
         continue
       }
+      const pathParameters: ReadonlyArray<unknown> = Array.isArray(item["parameters"]) ? item["parameters"] : []
       const newItem: Record<string, unknown> = {}
-      for (const [method, operation] of Object.entries(item)) {
-        const responses = Predicate.isRecord(operation) ? operation["responses"] : undefined
-        if (!Predicate.isRecord(operation) || !Predicate.isRecord(responses)) {
-          newItem[method] = operation
-          continue
-        }
-        const newResponses: Record<string, unknown> = {}
-        for (const [status, response] of Object.entries(responses)) {
-          newResponses[status] = Predicate.isRecord(response) ? withoutDecodeErrorIn(response, fallbackSchema) : response
-        }
-        newItem[method] = { ...operation, responses: newResponses }
+      for (const [key, operation] of Object.entries(item)) {
+        newItem[key] = httpMethods.has(key) && Predicate.isRecord(operation)
+          ? rewriteOperation(operation, pathParameters, spec, resolve)
+          : operation
       }
       newPaths[path] = newItem
     }
     out["paths"] = newPaths
   }
-  const components = spec["components"]
-  const schemas = Predicate.isRecord(components) ? components["schemas"] : undefined
-  if (Predicate.isRecord(components) && Predicate.isRecord(schemas)) {
-    const { HttpApiDecodeError: _decodeError, ...rest } = schemas
-    const stillUsesIssue = JSON.stringify({ ...out, components: { ...components, schemas: rest } }).includes(`"${issueRef}"`)
-    const { Issue: _issue, ...withoutIssue } = rest
-    out["components"] = { ...components, schemas: stillUsesIssue ? rest : withoutIssue }
+  const withoutUnused: Record<string, unknown> = { ...schemas }
+  for (const name of unusedAfterDecodeError) delete withoutUnused[name]
+  const text = JSON.stringify({ ...out, components: { ...components, schemas: withoutUnused } })
+  const newSchemas: Record<string, unknown> = { ...withoutUnused }
+  for (const name of unusedAfterDecodeError) {
+    if (schemas[name] !== undefined && text.includes(`"${schemaRefPrefix}${name}"`)) newSchemas[name] = schemas[name]
+  }
+  out["components"] = {
+    ...components,
+    schemas: newSchemas,
+    headers: { ...headerComponents, ...(Predicate.isRecord(components["headers"]) ? components["headers"] : {}) }
   }
   return out
 }

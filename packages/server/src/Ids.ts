@@ -20,13 +20,26 @@ import type { IdCode } from "./internal/input.js"
 import { InvalidIdCode } from "./internal/idCode.js"
 
 
-const uuid = <const B extends string>(brand: B, code: IdCode, noun: string) =>
-  Schema.UUID.pipe(Schema.brand(brand)).annotations({
+// `x-errata-code` names the code in the JSON Schema too, so that `CatalogErrors.withoutDecodeError`
+// can declare it on every operation whose path has the ID. A `jsonSchema` annotation replaces what
+// the refinements would write, so the UUID's format and pattern are spelled out here.
+const uuid = <const B extends string>(brand: B, code: IdCode, noun: string) => {
+  const description = `A ${noun} ID: a UUID such as 550e8400-e29b-41d4-a716-446655440000`
+  return Schema.UUID.pipe(Schema.brand(brand)).annotations({
     identifier: brand,
     title: brand,
-    description: `A ${noun} ID: a UUID such as 550e8400-e29b-41d4-a716-446655440000`,
+    description,
+    jsonSchema: {
+      type: "string",
+      title: brand,
+      description,
+      format: "uuid",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+      "x-errata-code": code
+    },
     [InvalidIdCode]: code
   })
+}
 
 /**
  * A contact ID: a UUID, branded. Invalid path values give `INVALID_CONTACT_ID`.

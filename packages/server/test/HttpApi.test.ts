@@ -374,13 +374,12 @@ describe("CatalogErrors and the OpenAPI document", () => {
   const spec = toJson(OpenApi.fromApi(Api))
   const responseSchema = (document: unknown, path: string, method: string, status: number): unknown =>
     at(document, "paths", path, method, "responses", status, "content", "application/json", "schema")
+  // One wire body per code, in unions (the platform's own, of the schemas declared for a status).
   const codesIn = (schema: unknown): ReadonlyArray<unknown> => {
     const anyOf = at(schema, "anyOf")
-    const members: ReadonlyArray<unknown> = Array.isArray(anyOf) ? anyOf : [schema]
-    return members.flatMap((m) => {
-      const codes = at(m, "properties", "error", "properties", "code", "enum")
-      return Array.isArray(codes) ? codes : []
-    })
+    if (Array.isArray(anyOf)) return anyOf.flatMap(codesIn)
+    const codes = at(schema, "properties", "error", "properties", "code", "enum")
+    return Array.isArray(codes) ? codes : []
   }
 
   it("each status shows the wire schema with its codes as an enum", () => {
@@ -457,12 +456,24 @@ describe("CatalogErrors.withoutDecodeError", () => {
     expect(schema).toContain("INVALID_CONTACT_ID")
   })
 
-  it("an endpoint without errata 400 codes gets the wire schema of the input codes", () => {
-    const schema = response(cleaned, "/contacts/search", "get", 400)
-    expect(schema).not.toContain("HttpApiDecodeError")
-    for (const code of ["VALIDATION_ERROR", "INVALID_INPUT", "MISSING_QUERY", "INVALID_CONTACT_ID"]) {
-      expect(schema).toContain(code)
+  it("an endpoint lists the input codes the middleware answers on it, declared or not", () => {
+    const search = response(cleaned, "/contacts/search", "get", 400)
+    expect(search).not.toContain("HttpApiDecodeError")
+    for (const code of ["INVALID_INPUT", "MISSING_QUERY"]) expect(search).toContain(code)
+    for (const code of ["VALIDATION_ERROR", "INVALID_CONTACT_ID"]) expect(search).not.toContain(code)
+    // A PATCH with an ID in its path and a body: both codes, each with its own details.
+    const patch = at(cleaned, "paths", "/contacts/{contactId}", "patch", "responses", 400, "content", "application/json", "schema", "anyOf")
+    expect(Array.isArray(patch) ? patch.map((m) => at(m, "properties", "error", "properties", "code", "enum")) : patch)
+      .toStrictEqual([["VALIDATION_ERROR"], ["INVALID_INPUT"], ["INVALID_CONTACT_ID"]])
+  })
+
+  it("every response declares X-Request-ID; a 429 requires Retry-After", () => {
+    const responses = at(cleaned, "paths", "/messages/{messageId}", "get", "responses")
+    for (const status of Object.keys(typeof responses === "object" && responses !== null ? responses : {})) {
+      expect(at(responses, status, "headers", "X-Request-ID"), status).toStrictEqual({ $ref: "#/components/headers/X-Request-ID" })
     }
+    expect(at(responses, 429, "headers", "Retry-After", "required")).toBe(true)
+    expect(at(cleaned, "components", "headers", "X-Request-ID", "required")).toBe(true)
   })
 
   it("drops the components nothing refers to any more", () => {
