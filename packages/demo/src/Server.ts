@@ -227,22 +227,30 @@ export const ApiLive = HttpApiBuilder.api(Api).pipe(
 export const ServicesLive = Layer.mergeAll(Store.layerMemory, Keys.layer, Faults.layer, RateLimit.layerMemory)
 
 /**
- * The HTTP app with the docs pages and middleware, ready for any `HttpServer`. API-level
+ * The HTTP app with the docs pages and middleware, ready for any `HttpServer`; `outermost`, when
+ * given, wraps all of it. API-level
  * middleware built later wraps the one built before: `ServerErrors.layer()` is provided above
  * `MiddlewareLive`, so it is built after it and is the outermost, as errata's middleware must be.
  * It also lets path IDs be of any length (a 4,000-character ID is `INVALID_CONTACT_ID`, not a 404).
  */
-export const HttpLive = HttpApiBuilder.serve().pipe(
-  Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
-  Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
-  Layer.provide(ServerErrors.layer()),
-  Layer.provide(MiddlewareLive),
-  Layer.provide(ApiLive)
-)
+export const httpLive = (outermost?: (app: HttpApp.Default) => HttpApp.Default) =>
+  HttpApiBuilder.serve(outermost).pipe(
+    Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
+    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+    Layer.provide(ServerErrors.layer()),
+    Layer.provide(MiddlewareLive),
+    Layer.provide(ApiLive)
+  )
 
-/** Serves the API on 127.0.0.1 (port 0 picks a free one). */
-export const serverLayer = (port = 0) =>
-  HttpLive.pipe(
+/** `httpLive()`: the app as users get it. */
+export const HttpLive = httpLive()
+
+/**
+ * Serves the API on 127.0.0.1 (port 0 picks a free one). `outermost` wraps everything, errata's
+ * middleware included, so it sees each response as the client gets it (the tests record them).
+ */
+export const serverLayer = (port = 0, outermost?: (app: HttpApp.Default) => HttpApp.Default) =>
+  httpLive(outermost).pipe(
     HttpServer.withLogAddress,
     // Node's server, with the requests its parser refuses answered in the dialect too.
     Layer.provideMerge(NodeServer.layer({ port, host: "127.0.0.1" }))

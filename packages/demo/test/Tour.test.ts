@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Catalog } from "@errata/core"
 import { Effect } from "effect"
 import * as Tour from "../src/Tour.js"
+import { checkServed } from "./openapi.js"
 import { ClientLive, runServer } from "./support.js"
 
 describe("the demo tour, end to end over loopback", () => {
@@ -42,5 +43,10 @@ describe("the demo tour, end to end over loopback", () => {
       // The request ID a client saw is the one the server logged the request under.
       const logged = new Set(running.logs.map((line) => line.requestId).filter((id) => id !== undefined))
       for (const row of rows.filter((r) => r.requestId !== "-")) expect(logged.has(row.requestId), row.label).toBe(true)
+
+      // Every response the tour saw, faults included, is what the served OpenAPI document says.
+      const report = yield* Effect.promise(() => checkServed(running.baseUrl, running.responses))
+      expect(report.mismatches).toStrictEqual([])
+      expect(report.checked).toBeGreaterThan(rows.length)
     }).pipe(Effect.scoped), 60_000)
 })

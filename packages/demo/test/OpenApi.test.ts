@@ -1,0 +1,136 @@
+/**
+ * The served OpenAPI document, judged by tools errata did not write: it is valid OpenAPI 3.1
+ * (`@seriousme/openapi-schema-validator`), lints clean with Redocly's recommended rules and
+ * Spectral's `spectral:oas`, and the responses of real requests validate against it (Ajv). The
+ * CLIs run once each, from node_modules/.bin, offline, with a time bound.
+ */
+import { OpenApi } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Predicate } from "effect"
+import { execFile } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { Api } from "../src/Api.js"
+import { checker, checkServed } from "./openapi.js"
+import { type Recorded, runServer, type Running } from "./support.js"
+
+const bin = (name: string) => fileURLToPath(new URL(`../../../node_modules/.bin/${name}`, import.meta.url))
+
+interface Ran {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+// A CLI's outcome, whatever its exit code (a linter exits 1 when it finds errors).
+const run = (name: string, args: ReadonlyArray<string>, cwd: string) =>
+  Effect.async<Ran>((resume) => {
+    const child = execFile(bin(name), [...args], {
+      cwd,
+      timeout: 60_000,
+      env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true", NO_COLOR: "1" }
+    }, (error, stdout, stderr) => resume(Effect.succeed({ code: error === null ? 0 : child.exitCode, stdout, stderr })))
+  })
+
+const missingId = "550e8400-e29b-41d4-a716-446655440000"
+
+// Requests a reader of the document would make: each operation's success, and the errors the
+// middleware answers on it (bad IDs on PATCH included, the case that first found the gap).
+const probe = (running: Running) =>
+  Effect.promise(async () => {
+    const admin = { authorization: `Bearer ${running.keys.admin.key}` }
+    const send = (method: string, path: string, body?: unknown, headers: Record<string, string> = admin) =>
+      fetch(`${running.baseUrl}${path}`, {
+        method,
+        headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) })
+      }).then(async (r) => ({ status: r.status, json: r.status === 204 ? undefined : await r.json() }))
+    const bodies = {
+      contacts: { create: { name: "Ada", email: "ada@example.com" }, update: { name: "Ada L." } },
+      businesses: { create: { name: "Acme", website: "https://acme.example" }, update: { name: "Acme Ltd" } },
+      messages: { create: { contactId: missingId, channel: "sms", body: "Hello" }, update: { body: "Hello again" } }
+    }
+    const statuses: Array<number> = []
+    for (const [name, body] of Object.entries(bodies)) {
+      const created = await send("POST", `/${name}`, body.create)
+      statuses.push(created.status)
+      const data: unknown = Predicate.hasProperty(created.json, "data") ? created.json.data : undefined
+      const id: unknown = Predicate.hasProperty(data, "id") ? data.id : undefined
+      for (
+        const [method, path, payload] of [
+          ["GET", `/${name}/${String(id)}`, undefined],
+          ["GET", `/${name}?limit=2&offset=0`, undefined],
+          ["GET", `/${name}?limit=0`, undefined],
+          ["PATCH", `/${name}/${String(id)}`, body.update],
+          ["PATCH", `/${name}/not-a-uuid`, body.update],
+          ["PATCH", `/${name}/${String(id)}`, { name: 42 }],
+          ["POST", `/${name}`, { wrong: true }],
+          ["DELETE", `/${name}/${String(id)}`, undefined],
+          ["DELETE", `/${name}/${String(id)}`, undefined],
+          ["DELETE", `/${name}/x`, undefined]
+        ] as const
+      ) statuses.push((await send(method, path, payload)).status)
+    }
+    statuses.push((await send("GET", "/contacts/search?q=ada")).status)
+    statuses.push((await send("GET", "/contacts/search")).status)
+    statuses.push((await send("GET", "/contacts", undefined, {})).status)
+    statuses.push((await send("POST", "/contacts", bodies.contacts.create, { authorization: `Bearer ${running.keys.readOnly.key}` })).status)
+    return statuses
+  })
+
+describe("the served OpenAPI document, by tools errata did not write", () => {
+  it.live("is valid 3.1, lints with 0 errors and 0 warnings, and every response validates against it", () =>
+    Effect.gen(function*() {
+      const { running } = yield* runServer
+      const document = yield* Effect.promise(() => fetch(`${running.baseUrl}/openapi.json`).then((r) => r.text()))
+      const dir = yield* Effect.acquireRelease(
+        Effect.sync(() => mkdtempSync(join(tmpdir(), "errata-openapi-"))),
+        (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+      )
+      writeFileSync(join(dir, "openapi.json"), document)
+      writeFileSync(join(dir, ".spectral.yaml"), "extends: [\"spectral:oas\"]\n")
+
+      const [schema, redocly, spectral] = yield* Effect.all([
+        run("validate-api", ["openapi.json"], dir),
+        run("redocly", ["lint", "--extends=recommended", "--format=json", "openapi.json"], dir),
+        run("spectral", ["lint", "-r", ".spectral.yaml", "-f", "json", "-o", "spectral.json", "openapi.json"], dir)
+      ], { concurrency: "unbounded" })
+
+      expect(JSON.parse(schema.stdout), schema.stderr).toMatchObject({ valid: true })
+      const redoclyReport: { readonly totals: unknown; readonly problems: ReadonlyArray<unknown> } = JSON.parse(redocly.stdout)
+      expect(redoclyReport.problems).toStrictEqual([])
+      expect(redoclyReport.totals).toMatchObject({ errors: 0, warnings: 0 })
+      expect(JSON.parse(readFileSync(join(dir, "spectral.json"), "utf8")), spectral.stderr).toStrictEqual([])
+      expect(spectral.code).toBe(0)
+
+      const statuses = yield* probe(running)
+      // The probes reached every kind of answer they were written for.
+      expect(new Set(statuses)).toStrictEqual(new Set([200, 201, 204, 400, 401, 403, 404]))
+      const report = yield* Effect.promise(() => checkServed(running.baseUrl, running.responses))
+      expect(report.mismatches).toStrictEqual([])
+      expect(report.checked).toBe(statuses.length)
+
+      // The platform's document alone (without errata's transform) fails the same responses: a
+      // PATCH with a bad ID answers a 400 code it does not list. So the check can fail.
+      const plain = OpenApi.fromApi(Api.annotate(OpenApi.Transform, (spec) => spec))
+      const against = checker(plain)(running.responses.filter((r) => r.url !== "/openapi.json"))
+      expect(against.mismatches.map((m) => m.response)).toContain("PATCH /contacts/not-a-uuid → 400")
+    }).pipe(Effect.scoped), 120_000)
+
+  it("a response whose status or code the document does not list is a mismatch", () => {
+    const check = checker(OpenApi.fromApi(Api))
+    const response = (status: number, code: string, headers: Record<string, string> = { "x-request-id": "r-1" }): Recorded => ({
+      method: "PATCH",
+      url: `/contacts/${missingId}`,
+      status,
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify({ error: { code, message: "x" } })
+    })
+    expect(check([response(404, "NOT_FOUND")]).mismatches).toStrictEqual([])
+    expect(check([response(400, "INVALID_MESSAGE_ID")]).mismatches).toHaveLength(1)
+    expect(check([response(409, "CONFLICT")]).mismatches).toHaveLength(1)
+    expect(check([response(404, "NOT_FOUND", {})]).mismatches).toMatchObject([{ problem: "header X-Request-ID is required and missing" }])
+  })
+})
