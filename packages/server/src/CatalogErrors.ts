@@ -302,20 +302,28 @@ const headerComponents: Readonly<Record<string, Json>> = {
 
 const isCode = (u: unknown): u is Catalog.Code => typeof u === "string" && Object.hasOwn(Catalog.entries, u)
 
+const codeOfTag = new Map<unknown, Catalog.Code>(Catalog.all.map((e) => [e.tag, e.code]))
+
 // The catalog codes a response schema documents, when it is an errata wire body (or a union of
-// them); `undefined` for any other schema, which is kept as it is.
-const codesOfBody = (schema: unknown): ReadonlyArray<Catalog.Code> | undefined => {
+// them), or a catalog class itself (`addError(ApiError.NotFound)`: its fields, `_tag` first,
+// which the middleware never sends); `undefined` for any other schema, which is kept as it is.
+const codesOfBody = (schema: unknown, resolve: (schema: unknown) => unknown): ReadonlyArray<Catalog.Code> | undefined => {
   if (!Predicate.isRecord(schema)) return undefined
   const members = schema["anyOf"]
   if (Array.isArray(members)) {
     const codes: Array<Catalog.Code> = []
     for (const member of members) {
-      const own = codesOfBody(member)
+      const own = codesOfBody(member, resolve)
       if (own === undefined) return undefined
       codes.push(...own)
     }
     return codes
   }
+  const target = resolve(schema)
+  const fields = Predicate.isRecord(target) ? target["properties"] : undefined
+  const tags = Predicate.isRecord(fields) && Predicate.isRecord(fields["_tag"]) ? fields["_tag"]["enum"] : undefined
+  const fromClass = Array.isArray(tags) && tags.length === 1 ? codeOfTag.get(tags[0]) : undefined
+  if (fromClass !== undefined) return [fromClass]
   const error = schema["properties"]
   const code = Predicate.isRecord(error) && Predicate.isRecord(error["error"]) ? error["error"]["properties"] : undefined
   const values = Predicate.isRecord(code) && Predicate.isRecord(code["code"]) ? code["code"]["enum"] : undefined
@@ -391,7 +399,7 @@ const rewriteOperation = (
   for (const [status, response] of Object.entries(responses)) {
     const schema = jsonSchemaOf(response)
     const members: ReadonlyArray<unknown> = Predicate.isRecord(schema) && Array.isArray(schema["anyOf"]) &&
-        codesOfBody(schema) === undefined
+        codesOfBody(schema, resolve) === undefined
       ? schema["anyOf"]
       : [schema]
     let errata = false
@@ -400,14 +408,14 @@ const rewriteOperation = (
         errata = true
         continue
       }
-      const found = codesOfBody(member)
+      const found = codesOfBody(member, resolve)
       if (found === undefined) continue
       errata = true
       for (const code of found) codes.add(code)
     }
     if (!errata) kept.set(status, response)
     else {
-      const rest = members.filter((m) => !isDecodeErrorRef(m) && codesOfBody(m) === undefined)
+      const rest = members.filter((m) => !isDecodeErrorRef(m) && codesOfBody(m, resolve) === undefined)
       if (rest.length > 0) others.set(status, rest)
     }
   }
@@ -452,8 +460,9 @@ const rewriteOperation = (
 
 const httpMethods = new Set(["get", "put", "post", "delete", "options", "head", "patch", "trace"])
 
-// The components nothing refers to once the platform's decode-error body is gone.
-const unusedAfterDecodeError = ["HttpApiDecodeError", "Issue", "PropertyKey"] as const
+// The components nothing may refer to once the platform's decode-error body and the catalog
+// classes' own schemas are replaced by wire bodies.
+const unusedAfterDecodeError: ReadonlyArray<string> = ["HttpApiDecodeError", "Issue", "PropertyKey", ...codeOfTag.keys()].filter(Predicate.isString)
 
 /**
  * An `OpenApi.Transform` for APIs served with errata's middlewares, which makes the document say

@@ -485,3 +485,39 @@ describe("CatalogErrors.withoutDecodeError", () => {
     expect(JSON.stringify(cleaned)).not.toContain("HttpApiDecodeError")
   })
 })
+
+describe("a catalog class declared alone: addError(ApiError.NotFound)", () => {
+  class Alone extends HttpApi.make("alone").add(
+    HttpApiGroup.make("things").add(
+      HttpApiEndpoint.get("get")`/things/${contactId}`.addSuccess(Schema.String).addError(ApiError.NotFound)
+    )
+  ) {}
+  const AloneLive = HttpApiBuilder.api(Alone).pipe(
+    Layer.provide(HttpApiBuilder.group(Alone, "things", (h) => h.handle("get", () => Effect.fail(new ApiError.NotFound()))))
+  )
+
+  it("carries its status where HttpApi reads it", () => {
+    expect(HttpApiSchema.getStatusError(ApiError.NotFound)).toBe(404)
+    for (const ErrorClass of ApiError.ApiError.members) {
+      expect(HttpApiSchema.getStatusError(ErrorClass), ErrorClass._tag).toBe(ErrorClass.prototype.status)
+    }
+  })
+
+  it("is documented as a 404 (the platform alone), with the wire body (with errata's transform)", () => {
+    const plain = toJson(OpenApi.fromApi(Alone))
+    expect(Object.keys(at(plain, "paths", "/things/{contactId}", "get", "responses") ?? {})).toContain("404")
+    const spec = toJson(OpenApi.fromApi(Alone.annotate(OpenApi.Transform, CatalogErrors.withoutDecodeError)))
+    const schema = at(spec, "paths", "/things/{contactId}", "get", "responses", 404, "content", "application/json", "schema")
+    expect(at(schema, "properties", "error", "properties", "code", "enum")).toStrictEqual(["NOT_FOUND"])
+    expect(JSON.stringify(spec)).not.toContain("\"_tag\"")
+  })
+
+  layer(serveLayer(HttpApiBuilder.serve().pipe(Layer.provide(ServerErrors.layer()), Layer.provide(AloneLive))))("served", (it) => {
+    it.effect("answers 404 in the wire format", () =>
+      Effect.gen(function*() {
+        const res = yield* send(`/things/${ID}`)
+        expect(res.status).toBe(404)
+        expect(res.json).toStrictEqual({ error: { code: "NOT_FOUND", message: "The resource does not exist" } })
+      }))
+  })
+})

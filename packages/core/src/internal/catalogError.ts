@@ -20,6 +20,14 @@ export const TypeId: unique symbol = Symbol.for("@errata/core/ApiError")
 /** @internal */
 export type TypeId = typeof TypeId
 
+/**
+ * `HttpApiSchema.AnnotationStatus` of `@effect/platform`: a registered symbol, so errata's classes
+ * carry their status where `HttpApi` reads it without a dependency on the platform.
+ *
+ * @internal
+ */
+export const StatusAnnotation: unique symbol = Symbol.for("@effect/platform/HttpApiSchema/AnnotationStatus")
+
 /** @internal */
 export const Issue = Schema.Struct({
   path: Schema.Array(Schema.Union(Schema.String, Schema.Number)),
@@ -170,11 +178,12 @@ const bareError = (target: abstract new(...args: ReadonlyArray<never>) => unknow
  */
 export const CatalogError = <C extends Catalog.Code>(code: C) => <Self>(): CatalogErrorClass<Self, C> => {
   const entry = Catalog.entries[code]
-  // `Self` is only known to the caller; the cast below gives the class its real type.
+  // `Self` is only known to the caller; the cast below gives the class its real type. The status
+  // is annotated under `HttpApiSchema`'s key, so `addError(ApiError.NotFound)` is a 404.
   const Base = Schema.TaggedError<unknown>()(entry.tag, {
     ...fields,
     message: Schema.optionalWith(Schema.String, { default: () => entry.message })
-  })
+  }, { [StatusAnnotation]: entry.status })
   class CatalogErrorBase extends Base {
     constructor(props?: ConstructorParameters<typeof Base>[0], options?: Schema.MakeOptions) {
       const limit = errorLimit.stackTraceLimit
