@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { existsSync, mkdirSync } from "node:fs"
+import { existsSync, mkdirSync, writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { delimiter, join } from "node:path"
 import { chromium } from "playwright-core"
@@ -55,9 +55,27 @@ describe("the docs page in a browser", () => {
       )
       const overview = yield* Effect.promise(() => page.evaluate(() => document.body.innerText))
       mkdirSync(outputDir, { recursive: true })
+      // The page's text beside its screenshot, to see what a reader (or a search engine) gets.
+      writeFileSync(`${outputDir}docs-page.txt`, overview)
       yield* Effect.promise(() => page.screenshot({ path: `${outputDir}docs-page.png` }))
       expect(overview).toContain("errata reference API")
       for (const path of ["/contacts", "/businesses", "/messages"]) expect(overview).toContain(path)
+      // It reads like an API's reference: operations by their summaries, tags with descriptions,
+      // the license and the server.
+      // (Scalar opens the first group; the others show their descriptions.)
+      for (
+        const text of [
+          "Create a contact",
+          "Delete a contact",
+          "Search contacts",
+          "The people a business talks to",
+          "The organisations that own the conversations",
+          "Messages sent to a contact",
+          "MIT",
+          "The server that serves this document",
+          running.baseUrl
+        ]
+      ) expect(overview).toContain(text)
 
       // One operation, opened as a reader would: its error responses are listed by status.
       yield* Effect.promise(() => page.getByText("/contacts/search").first().click())

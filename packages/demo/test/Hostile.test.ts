@@ -10,6 +10,7 @@ import * as AST from "effect/SchemaAST"
 import * as Net from "node:net"
 import { performance } from "node:perf_hooks"
 import { BusinessCreate, ContactCreate, MessageCreate } from "../src/Domain.js"
+import { expectDocumented } from "./openapi.js"
 import { type Running, runServer } from "./support.js"
 
 interface Answer {
@@ -99,6 +100,8 @@ describe("authorization comes before decoding", () => {
       // The read scope still reads.
       expect((yield* send(running, "/contacts", { key: readOnly })).status).toBe(200)
       yield* stillServing(running)
+      // Every answer it got is one the served OpenAPI document lists.
+      yield* expectDocumented(running)
     }).pipe(Effect.scoped))
 })
 
@@ -154,6 +157,8 @@ describe("issue messages are for the API's users", () => {
         expect(answer.text).not.toMatch(/readonly|Expected|actual|minLength|maxLength|=>|\{ /)
       }
       yield* stillServing(running)
+      // Every answer it got is one the served OpenAPI document lists.
+      yield* expectDocumented(running)
     }).pipe(Effect.scoped))
 })
 
@@ -172,6 +177,8 @@ describe("path IDs of any length are INVALID_*_ID, not NOT_FOUND", () => {
         expect(answer.json).toMatchObject({ error: { code, details: { value: "z".repeat(64) } } })
       }
       yield* stillServing(running)
+      // Every answer it got is one the served OpenAPI document lists.
+      yield* expectDocumented(running)
     }).pipe(Effect.scoped))
 })
 
@@ -205,6 +212,8 @@ describe("no pattern stalls the event loop", () => {
       }
       expect(probe.status).toBe(200)
       expect(probe.millis).toBeLessThan(100)
+      // Every answer it got is one the served OpenAPI document lists.
+      yield* expectDocumented(running)
     }).pipe(Effect.scoped))
 
   it("every pattern of the demo's schemas is linear: an 80 KB near-miss is refused in milliseconds", () => {
@@ -256,6 +265,8 @@ describe("a client that hangs up", () => {
       expect(loud).toStrictEqual([])
       // The requests were seen (the access line inside errata's middleware), just not as errors.
       expect(running.logs.some((line) => line.requestId === "hangup-0")).toBe(true)
+      // Every answer it got is one the served OpenAPI document lists.
+      yield* expectDocumented(running)
     }).pipe(Effect.scoped))
 })
 

@@ -9,6 +9,7 @@ import { Contact } from "../src/Domain.js"
 import { Faults } from "../src/Faults.js"
 import { Keys } from "../src/Keys.js"
 import * as Scopes from "../src/Scopes.js"
+import { expectDocumented } from "./openapi.js"
 import { ClientLive, runServer } from "./support.js"
 
 // A collection on demand, so "memory stays flat" is measured on live objects, not on garbage.
@@ -112,5 +113,7 @@ describe("load with faults", () => {
           `${typedFailures.length} typed failures (${[...new Set(typedFailures)].join(", ")}); heap ${heapAfterHalf.toFixed(1)} → ${heapAtEnd.toFixed(1)} MB`
       )
       expect(sent - total).toBeGreaterThan(total * 0.1)
+      // Every answer it got, faults included, is one the served OpenAPI document lists.
+      yield* expectDocumented(running)
     }).pipe(Effect.scoped, Effect.provide(ClientLive)), 120_000)
 })

@@ -6,7 +6,8 @@
  */
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js"
 import addFormats from "ajv-formats"
-import { Predicate } from "effect"
+import { expect } from "@effect/vitest"
+import { Effect, Predicate } from "effect"
 import type { Recorded } from "./support.js"
 
 /** Why a response does not match the document. */
@@ -159,3 +160,15 @@ export const checkServed = async (baseUrl: string, responses: ReadonlyArray<Reco
   const document: unknown = await fetch(`${baseUrl}/openapi.json`).then((r) => r.json())
   return checker(document)(seen)
 }
+
+/**
+ * At the end of an end-to-end test: every response its server sent is one the served document
+ * lists, body and headers (the check the issue asked of every e2e test).
+ */
+export const expectDocumented = (running: { readonly baseUrl: string; readonly responses: ReadonlyArray<Recorded> }) =>
+  Effect.promise(() => checkServed(running.baseUrl, running.responses)).pipe(
+    Effect.map((report) => {
+      expect(report.mismatches).toStrictEqual([])
+      return report
+    })
+  )
