@@ -1,11 +1,13 @@
 /**
- * Checks recorded responses against an OpenAPI document with a validator errata did not write
- * (Ajv, JSON Schema 2020-12, the dialect of OpenAPI 3.1): the operation of each response is found
+ * Checks recorded responses against an OpenAPI document with two validators errata did not write
+ * (Ajv, JSON Schema 2020-12, the dialect of OpenAPI 3.1, and `openapi-response-validator` on the
+ * bodies): the operation of each response is found
  * by method and path template, its status must be listed, its body must match the listed schema
  * and its required headers must be there and match theirs.
  */
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js"
 import addFormats from "ajv-formats"
+import ResponseValidator from "openapi-response-validator"
 import { expect } from "@effect/vitest"
 import { Effect, Predicate } from "effect"
 import type { Recorded } from "./support.js"
@@ -37,6 +39,10 @@ interface Operation {
   readonly params: number
   readonly responses: Json
 }
+
+// A CommonJS package with `exports.default`: Node's import gives `module.exports`, Vite's
+// interop (the test runner's) the class itself.
+const Validator: typeof ResponseValidator.default = typeof ResponseValidator === "function" ? ResponseValidator : ResponseValidator.default
 
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 
@@ -72,6 +78,21 @@ export const checker = (document: unknown) => {
     const fresh = ajv.compile({ ...record(schema), $id: `urn:openapi:${compiled.size}`, components })
     compiled.set(key, fresh)
     return fresh
+  }
+  // The second validator, `openapi-response-validator`: its own reading of `responses` and
+  // `components`, one instance per operation.
+  const second = new Map<Operation, InstanceType<typeof Validator>>()
+  const secondOpinion = (operation: Operation, status: number, body: unknown): string | undefined => {
+    let validator = second.get(operation)
+    if (validator === undefined) {
+      // Boundary: the package types its arguments with `openapi-types`' interfaces; these are the
+      // document's own objects, which those interfaces describe.
+      const args = { responses: operation.responses, components } as unknown as ConstructorParameters<typeof Validator>[0]
+      validator = new Validator(args)
+      second.set(operation, validator)
+    }
+    const result: unknown = validator.validateResponse(String(status), body)
+    return Predicate.isRecord(result) ? JSON.stringify(result["errors"] ?? result["message"]) : undefined
   }
   const resolveHeader = (header: unknown): Json => {
     const ref = record(header)["$ref"]
@@ -131,6 +152,8 @@ export const checker = (document: unknown) => {
       if (!validate(parsed.value)) {
         mismatches.push({ response: label, problem: `${ajv.errorsText(validate.errors)} in ${body.slice(0, 200)}` })
       }
+      const other = secondOpinion(operation, response.status, parsed.value)
+      if (other !== undefined) mismatches.push({ response: label, problem: `openapi-response-validator: ${other} in ${body.slice(0, 200)}` })
     }
     return { checked, undocumented, mismatches }
   }
