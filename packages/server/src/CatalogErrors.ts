@@ -340,8 +340,9 @@ const isDecodeErrorRef = (u: unknown): boolean =>
   Predicate.isRecord(u) && u["$ref"] === `${schemaRefPrefix}HttpApiDecodeError`
 
 // What the middlewares answer on an operation, whatever its declared errors say: the code of each
-// ID in its path, `VALIDATION_ERROR` for a body, `INVALID_INPUT` (and `MISSING_QUERY` when one is
-// required) for query parameters, `UNAUTHORIZED` under a security scheme, `INTERNAL_ERROR` always.
+// ID in its path, `VALIDATION_ERROR` for a body, `INVALID_INPUT` for query parameters and headers
+// (and `MISSING_QUERY` when a query parameter is required), `UNAUTHORIZED` under a security
+// scheme, `INTERNAL_ERROR` always.
 const answeredByMiddleware = (
   operation: Json,
   pathParameters: ReadonlyArray<unknown>,
@@ -358,6 +359,9 @@ const answeredByMiddleware = (
     } else if (parameter["in"] === "query") {
       codes.push("INVALID_INPUT")
       if (parameter["required"] === true) codes.push("MISSING_QUERY")
+    } else if (parameter["in"] === "header") {
+      // A header that does not decode is `INVALID_INPUT` too, its issue's path the header's name.
+      codes.push("INVALID_INPUT")
     }
   }
   if (operation["requestBody"] !== undefined) codes.push("VALIDATION_ERROR")
@@ -472,8 +476,8 @@ const unusedAfterDecodeError: ReadonlyArray<string> = ["HttpApiDecodeError", "Is
  *   `ServerErrors.middleware` answers decode failures in the wire format;
  * - every operation lists the codes the middleware answers on it, whatever it declares: the
  *   `INVALID_*_ID` of each `Ids` path parameter, `VALIDATION_ERROR` with a body, `INVALID_INPUT`
- *   with query parameters (and `MISSING_QUERY` when one is required), `UNAUTHORIZED` under a
- *   security scheme, and `INTERNAL_ERROR`;
+ *   with query parameters or headers (and `MISSING_QUERY` when a query parameter is required),
+ *   `UNAUTHORIZED` under a security scheme, and `INTERNAL_ERROR`;
  * - each status lists one wire body per code, with the details schema of that code;
  * - every response declares `X-Request-ID`; an operation that can answer `RATE_LIMIT_EXCEEDED`
  *   declares `X-RateLimit-*` on every response, and `Retry-After` on its 429 (required) and 503.
