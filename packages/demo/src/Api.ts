@@ -141,7 +141,11 @@ export const Contacts = resource(
   Domain.ContactUpdate
 ).add(
   HttpApiEndpoint.get("search", "/contacts/search")
-    .setUrlParams(Schema.Struct({ q: Schema.String.pipe(Schema.minLength(1)) }))
+    .setUrlParams(Schema.Struct({
+      q: Schema.String.pipe(Schema.minLength(1)).annotations({
+        description: "The text to look for in names and email addresses, at least one character"
+      })
+    }))
     .addSuccess(Domain.Many(Domain.Contact))
     .annotate(RequiredScope, "contacts:read")
     .annotate(OpenApi.Summary, "Search contacts")

@@ -442,18 +442,27 @@ const rewriteOperation = (
   })
   const out = new Map<string, unknown>()
   for (const [status, response] of kept) {
-    out.set(status, Predicate.isRecord(response) ? { ...response, headers: { ...headers(Number(status)), ...(Predicate.isRecord(response["headers"]) ? response["headers"] : {}) } } : response)
+    if (!Predicate.isRecord(response)) {
+      out.set(status, response)
+      continue
+    }
+    // Headers the endpoint declared itself win over errata's of the same name.
+    const own = Predicate.isRecord(response["headers"]) ? response["headers"] : {}
+    out.set(status, { ...response, headers: { ...headers(Number(status)), ...own } })
   }
   for (const group of byStatus([...codes])) {
     const status = String(Catalog.entries[group[0]].status)
     const wire = wireJsonSchema(group)
-    const extra = others.get(status) ?? []
+    // A status the endpoint declared only its own schema for, and the middleware answers too.
+    const ownSchema = kept.has(status) ? jsonSchemaOf(kept.get(status)) : undefined
+    const extra = [...(others.get(status) ?? []), ...(ownSchema === undefined ? [] : [ownSchema])]
     out.set(status, {
       description: group.map((code) => `${code}: ${Catalog.entries[code].message}`).join("; "),
       headers: headers(Number(status)),
       content: {
         "application/json": {
-          schema: extra.length === 0 ? wire : { anyOf: [...(group.length === 1 ? [wire] : group.map(bodyJsonSchema)), ...extra] }
+          // A non-errata schema declared for the same status stays beside the wire bodies.
+          schema: extra.length === 0 ? wire : { anyOf: [...group.map(bodyJsonSchema), ...extra] }
         }
       }
     })

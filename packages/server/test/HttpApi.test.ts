@@ -512,6 +512,18 @@ describe("a catalog class declared alone: addError(ApiError.NotFound)", () => {
     expect(JSON.stringify(spec)).not.toContain("\"_tag\"")
   })
 
+  it("an endpoint's own schema for a status the middleware also answers stays beside the wire bodies", () => {
+    const Conflict = Schema.Struct({ reason: Schema.String })
+    const api = HttpApi.make("own").add(
+      HttpApiGroup.make("g").add(HttpApiEndpoint.get("get")`/things/${contactId}`.addError(Conflict, { status: 400 }))
+    ).annotate(OpenApi.Transform, CatalogErrors.withoutDecodeError)
+    const schema = at(toJson(OpenApi.fromApi(api)), "paths", "/things/{contactId}", "get", "responses", 400, "content", "application/json", "schema")
+    expect(at(schema, "anyOf")).toMatchObject([
+      { properties: { error: { properties: { code: { enum: ["INVALID_CONTACT_ID"] } } } } },
+      { required: ["reason"] }
+    ])
+  })
+
   layer(serveLayer(HttpApiBuilder.serve().pipe(Layer.provide(ServerErrors.layer()), Layer.provide(AloneLive))))("served", (it) => {
     it.effect("answers 404 in the wire format", () =>
       Effect.gen(function*() {
