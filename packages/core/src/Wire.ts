@@ -310,10 +310,6 @@ export const encode = (error: ApiError.ApiError | ApiError.UnknownApiError): Enc
   }
 }
 
-// The wire body of one code.
-interface BodyOf<C extends Catalog.Code> {
-  readonly error: { readonly code: C; readonly message: string; readonly details?: unknown }
-}
 
 /**
  * A schema from the wire body of one code to its error class and back, for `HttpApi` error
@@ -328,7 +324,11 @@ interface BodyOf<C extends Catalog.Code> {
  * @since 0.1.0
  * @category schemas
  */
-export const schema = <C extends Catalog.Code>(code: C): Schema.Schema<ApiError.ApiErrorOf<C>, BodyOf<C>> => {
+export const schema = <C extends Catalog.Code>(code: C): Schema.Schema<
+  ApiError.ApiErrorOf<C>,
+  // Written out rather than named: a local name would be one the users' declarations cannot reach.
+  { readonly error: { readonly code: C; readonly message: string; readonly details?: unknown } }
+> => {
   const entry = Catalog.entries[code]
   const body = Schema.Struct({
     error: Schema.Struct({

@@ -98,10 +98,6 @@ const detailsShapes: { readonly [C in Catalog.Code]?: object } = {
   }
 }
 
-// The wire body of the codes `C`, as `schema` encodes it.
-interface BodyOf<C extends Catalog.Code> {
-  readonly error: { readonly code: C; readonly message: string; readonly details?: unknown }
-}
 
 // The JSON Schema of the wire body of one code: its code, and the details the catalog gives it.
 const bodyJsonSchema = (code: Catalog.Code): Record<string, unknown> => {
@@ -147,7 +143,11 @@ const wireJsonSchema = (codes: ReadonlyArray<Catalog.Code>): Record<string, unkn
  */
 export const schema = <const C extends Catalog.Code>(
   ...codes: readonly [C, ...ReadonlyArray<C>]
-): Schema.Schema<ApiError.ApiErrorOf<C>, BodyOf<C>> => {
+): Schema.Schema<
+  ApiError.ApiErrorOf<C>,
+  // Written out rather than named: a local name would be one the users' declarations cannot reach.
+  { readonly error: { readonly code: C; readonly message: string; readonly details?: unknown } }
+> => {
   const entries = codes.map((code) => Catalog.entries[code])
   const known = new Set<string>(codes)
   const from = Schema.Struct({
