@@ -5,12 +5,14 @@
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
+import { ApiClient } from "@errata/client"
 import { ApiError, Wire } from "@errata/core"
 import { Chunk, Effect } from "effect"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import * as Combinators from "./examples/client-combinators.js"
 import * as Paging from "./examples/client-paging.js"
 import * as Program from "./examples/client-program.js"
+import * as Testing from "./examples/client-testing.js"
 import { listen, withVirtualTime } from "./support.js"
 
 const apiKey = "sk_live_docs"
@@ -116,7 +118,9 @@ describe("client docs examples", () => {
     Effect.gen(function*() {
       const server = yield* api
       const status = yield* withVirtualTime(
-        Combinators.createContact(server.url, apiKey, { name: "Ada", email: "ada@example.com" })
+        Combinators.createContact(server.url, apiKey, { name: "Ada", email: "ada@example.com" }),
+        // The example's own per-attempt timeout, 10 s.
+        10_000
       ).pipe(Effect.provide(NodeHttpClient.layerUndici))
       expect(status).toBe(201)
       const keys = server.seen.map((r) => r.key)
@@ -139,4 +143,31 @@ describe("client docs examples", () => {
       yield* Effect.flip(withVirtualTime(Combinators.withPolicy(missing)))
       expect(lookups).toBe(1)
     }))
+
+  it.scopedLive("testing: with the quick options, two 503s and a 200 take no waiting", () =>
+    Effect.gen(function*() {
+      const url = yield* listen(flakyTwice())
+      const status = yield* Effect.flatMap(ApiClient.ApiClient, (client) => client.get("/contacts")).pipe(
+        Effect.map((response) => response.status),
+        Effect.provide(Testing.QuickApi(url))
+      )
+      expect(status).toBe(200)
+    }))
+
+  it.scoped("testing: under the TestClock, the real policy's 1 s wait is moved by hand", () =>
+    Effect.gen(function*() {
+      const url = yield* listen(flakyTwice(1))
+      expect(yield* Testing.statusAfterOneRetry(url)).toEqual({ waited: 1000, status: 200 })
+    }))
 })
+
+/** 503 for the first `failures` requests, then 200. */
+const flakyTwice = (failures = 2) => {
+  let n = 0
+  return (request: IncomingMessage, response: ServerResponse) => {
+    request.resume()
+    n++
+    if (n <= failures) return sendError(response, new ApiError.ServiceUnavailable(), `req_${n}`)
+    sendJson(response, 200, { data: [], meta: {} }, `req_${n}`)
+  }
+}

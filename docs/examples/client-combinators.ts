@@ -8,7 +8,8 @@ export const createContact = (baseUrl: string, apiKey: string, body: { readonly 
     const client = (yield* HttpClient.HttpClient).pipe(
       HttpClient.mapRequest((request) =>
         request.pipe(HttpClientRequest.prependUrl(baseUrl), HttpClientRequest.bearerToken(apiKey))),
-      ApiClient.decodeErrors({ maxErrorBodyBytes: 16 * 1024 }),
+      // Error bodies read up to 16 KiB, each attempt (the error body included) up to 10 s.
+      ApiClient.decodeErrors({ maxErrorBodyBytes: 16 * 1024, timeout: "10 seconds" }),
       // POSTs get an Idempotency-Key, the same on every retry, so a retried create creates once.
       ApiClient.retryTransient({ times: 2, base: "100 millis" })
     )

@@ -22,27 +22,36 @@
  * @since 0.1.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { ApiError } from "@errata/core"
+import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberRef from "effect/FiberRef"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
+import * as Scope from "effect/Scope"
 import type * as Tracer from "effect/Tracer"
 import * as errorBody from "./internal/errorBody.js"
 import * as metadata from "./internal/metadata.js"
+import * as redirect from "./internal/redirect.js"
 import * as policy from "./internal/retryPolicy.js"
+import * as timeout from "./internal/timeout.js"
 import type * as Retry from "./Retry.js"
 
 /**
  * Every failure the client can raise: one of the fourteen errata errors for a response that came
- * back non-2xx, or the platform's `HttpClientError` for a request that never got a response.
+ * back non-2xx, or the platform's `HttpClientError` for a request that never got a response (a
+ * `RequestError`, a timed-out attempt included) or whose error body is in a content coding the
+ * client cannot undo (a `ResponseError` with reason `Decode`).
  *
  * @example
  * import type { ApiClient } from "@errata/client"
@@ -87,12 +96,23 @@ export class ApiClient extends Context.Tag("@errata/client/ApiClient")<ApiClient
 // The default bound on how much of an error body is read.
 const defaultMaxErrorBodyBytes = 64 * 1024
 
+// The default per-attempt timeout. The API answers in milliseconds; an answer that takes a minute
+// is one no proxy in front of it would have waited for: nginx's `proxy_read_timeout` and an AWS
+// load balancer's idle timeout are 60 s, so past that the client would only be waiting for a 504.
+const defaultTimeoutMillis = 60_000
+
 /**
- * Options of `layer`, `layerConfig` and `fromHttpClient`; `decodeErrors` reads `maxErrorBodyBytes`.
+ * Options of `layer`, `layerConfig` and `fromHttpClient`; `decodeErrors` reads `maxErrorBodyBytes`
+ * and `timeout`. How retries go is `Retry.Options`, under `retry`.
  *
  * @example
  * import { ApiClient } from "@errata/client"
- * const options: ApiClient.Options = { baseUrl: "https://api.example.com/v1", apiKey: "sk_live_…", retry: { times: 3 } }
+ * const options: ApiClient.Options = {
+ *   baseUrl: "https://api.example.com/v1",
+ *   apiKey: "sk_live_…",
+ *   timeout: "10 seconds",
+ *   retry: { times: 3, upTo: "1 minute" }
+ * }
  *
  * @since 0.1.0
  * @category models
@@ -110,22 +130,138 @@ export interface Options {
    */
   readonly retry?: Retry.Options | false | undefined
   /**
-   * The most bytes of an error body that are read; past it the connection is dropped and the
-   * error is decoded from what arrived (a cut body gives an `UnexpectedResponse`).
+   * The most bytes of an error body that are read, counted after its `Content-Encoding` is undone;
+   * past it the connection is dropped and the error is an `UnexpectedResponse` with reason
+   * `TooLarge` and an excerpt of what arrived.
    * @default 65536 (64 KiB)
    */
   readonly maxErrorBodyBytes?: number | undefined
+  /**
+   * How long one attempt may take: sending the request, waiting for the response (redirects
+   * included) and, for an error response, reading its body. An attempt that outlasts it is
+   * aborted, its connection closed, and it fails with a `RequestError` whose reason is
+   * `Transport` and whose `cause` is a `Cause.TimeoutException`: it is retried as a transport
+   * failure is, and `retry.upTo` bounds the whole. A 2xx body is read by your code after the
+   * client returned, outside this timeout. Runs on Effect's `Clock`. `false` turns it off.
+   * @default "60 seconds" (what the usual proxies in front of an API wait before answering 504)
+   */
+  readonly timeout?: Duration.DurationInput | false | undefined
+}
+
+const timeoutMillisOf = (input: Options["timeout"]): number | undefined => {
+  if (input === false) return undefined
+  const millis = input === undefined ? defaultTimeoutMillis : Duration.toMillis(Duration.decode(input))
+  return Number.isFinite(millis) ? Math.max(0, millis) : undefined
 }
 
 const isClient = (u: unknown): u is HttpClient.HttpClient.With<unknown, unknown> => Predicate.hasProperty(u, HttpClient.TypeId)
 
 const isSuccess = (status: number): boolean => status >= 200 && status < 300
 
+const noFollow: HttpClient.HttpClient.With<never> | undefined = undefined
+
+// How `decodeErrors` runs: the body bound, the per-attempt timeout, and the client that sends a
+// redirect's next request. Only `fromHttpClient` follows redirects, through the client under its
+// own request maps: a redirect's request is complete (URL, key), and running maps such as
+// `prependUrl` on it again would break it. On a client of your own, `decodeErrors` leaves
+// redirects to that client.
+interface Decoding<F> {
+  readonly maxBytes: number
+  readonly timeoutMillis: number | undefined
+  readonly follow: HttpClient.HttpClient.With<F> | undefined
+}
+
+const timedOut = (request: HttpClientRequest.HttpClientRequest, millis: number): HttpClientError.RequestError => {
+  const after = Duration.format(Duration.millis(millis))
+  return new HttpClientError.RequestError({
+    request,
+    reason: "Transport",
+    cause: new Cause.TimeoutException(`the attempt took longer than ${after}`),
+    description: `the attempt timed out after ${after}`
+  })
+}
+
+// A response as the client hands it on: a 2xx as it is, a redirect followed when `follow` is set,
+// anything else decoded into its error.
+const checker = <F, RF>(follow: HttpClient.HttpClient.With<F, RF> | undefined, maxBytes: number) => {
+  const check = (
+    response: HttpClientResponse.HttpClientResponse,
+    redirects: number
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, F | ApiError.Any | HttpClientError.RequestError | HttpClientError.ResponseError, RF> => {
+    if (isSuccess(response.status)) return Effect.succeed(response)
+    const next = follow !== undefined && redirects < redirect.maxRedirects ? redirect.next(response) : undefined
+    if (follow === undefined || next === undefined) return errorBody.decode(response, maxBytes)
+    return Effect.zipRight(
+      errorBody.discard(response, maxBytes),
+      Effect.flatMap(follow.execute(next), (followed) => check(followed, redirects + 1))
+    )
+  }
+  return (response: HttpClientResponse.HttpClientResponse) => check(response, 0)
+}
+
+const decoding = <E, R, F>(
+  self: HttpClient.HttpClient.With<E, R>,
+  { follow, maxBytes, timeoutMillis }: Decoding<F>
+): HttpClient.HttpClient.With<E | F | ApiError.Any | HttpClientError.RequestError | HttpClientError.ResponseError, R> => {
+  if (timeoutMillis === undefined) {
+    const check = checker(follow, maxBytes)
+    return HttpClient.transform(self, (effect) => Effect.flatMap(effect, check))
+  }
+  const millis = timeoutMillis
+  // With a timeout, a redirect's next request is tied to the attempt's scope too.
+  const check = checker(follow === undefined ? undefined : HttpClient.withScope(follow), maxBytes)
+  const watchdog = new timeout.Watchdog(millis)
+  const scoped = HttpClient.transform(HttpClient.withScope(self), (effect, request) =>
+    // The attempt's scope goes into the fiber's context for the attempt only, and is taken out
+    // again whatever the outcome (the handlers run uninterruptibly).
+    watchdog.watch((scope) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(FiberRef.getAndUpdate(FiberRef.currentContext, Context.add(Scope.Scope, scope)), (context) => {
+          const settle = {
+            onSuccess: (response: HttpClientResponse.HttpClientResponse) => {
+              watchdog.done(scope)
+              return Effect.zipRight(
+                FiberRef.set(FiberRef.currentContext, context),
+                scope.expired ? Effect.fail(timedOut(request, millis)) : Effect.succeed(new timeout.Released(response, scope))
+              )
+            },
+            onFailure: (cause: Cause.Cause<E | F | ApiError.Any | HttpClientError.RequestError | HttpClientError.ResponseError>) => {
+              watchdog.done(scope)
+              const restored = FiberRef.set(FiberRef.currentContext, context)
+              // The watchdog aborted the request: whatever failure that caused, the attempt timed out.
+              if (scope.expired && !Cause.isInterruptedOnly(cause)) {
+                return Effect.zipRight(restored, Effect.fail(timedOut(request, millis)))
+              }
+              // An interrupted attempt is aborted here. Any other failure needs nothing more: an
+              // error body was read to its end, or cut (which ended its stream and dropped the
+              // connection), or the connection failed.
+              return Cause.isInterrupted(cause)
+                ? restored.pipe(Effect.zipRight(Scope.close(scope, Exit.void)), Effect.zipRight(Effect.failCause(cause)))
+                : Effect.zipRight(restored, Effect.failCause(cause))
+            }
+          }
+          // A 2xx settles at once; anything else is decoded (or followed) inside the attempt first.
+          return Effect.matchCauseEffect(restore(effect), {
+            onSuccess: (response) =>
+              isSuccess(response.status) ? settle.onSuccess(response) : Effect.matchCauseEffect(restore(check(response)), settle),
+            onFailure: settle.onFailure
+          })
+        }))))
+  // Boundary: `withScope` adds `Scope` to the client's requirements, and the transform above
+  // provides one to every attempt, which `transform`'s type cannot see.
+  return scoped as HttpClient.HttpClient.With<E | F | ApiError.Any | HttpClientError.RequestError | HttpClientError.ResponseError, R>
+}
+
 /**
  * Turns every non-2xx response into the error `Wire.decode` gives, with the `X-Request-ID`
  * attached and a 429's `Retry-After` in its details. The error body is read up to
- * `maxErrorBodyBytes`; 2xx responses pass through untouched and unread. A connection lost while
- * reading the error body is a `RequestError` with reason `Transport`.
+ * `maxErrorBodyBytes`, its `Content-Encoding` (gzip, deflate, br) undone whatever the client
+ * underneath (a body in another coding is a `ResponseError` with reason `Decode`); 2xx responses
+ * pass through untouched and unread. Each attempt is bounded by
+ * `timeout` (60 s unless set), and one that outlasts it fails with a `RequestError` (reason
+ * `Transport`, cause `Cause.TimeoutException`) after its request is aborted. A connection lost
+ * while reading the error body is a `RequestError` with reason `Transport` too. Redirects are left
+ * to the client underneath (`fromHttpClient` follows them itself, the way fetch does).
  *
  * @example
  * import { HttpClient } from "@effect/platform"
@@ -133,7 +269,7 @@ const isSuccess = (status: number): boolean => status >= 200 && status < 300
  * import { ApiClient } from "@errata/client"
  *
  * const program = Effect.gen(function*() {
- *   const client = (yield* HttpClient.HttpClient).pipe(ApiClient.decodeErrors({ maxErrorBodyBytes: 16_384 }))
+ *   const client = (yield* HttpClient.HttpClient).pipe(ApiClient.decodeErrors({ maxErrorBodyBytes: 16_384, timeout: "10 seconds" }))
  *   return yield* client.get("https://api.example.com/v1/contacts/42")
  * })
  *
@@ -142,25 +278,23 @@ const isSuccess = (status: number): boolean => status >= 200 && status < 300
  */
 export const decodeErrors: {
   (
-    options?: Pick<Options, "maxErrorBodyBytes">
-  ): <E, R>(self: HttpClient.HttpClient.With<E, R>) => HttpClient.HttpClient.With<E | ApiError.Any | HttpClientError.RequestError, R>
+    options?: Pick<Options, "maxErrorBodyBytes" | "timeout">
+  ): <E, R>(self: HttpClient.HttpClient.With<E, R>) => HttpClient.HttpClient.With<E | ApiError.Any | HttpClientError.RequestError | HttpClientError.ResponseError, R>
   <E, R>(
     self: HttpClient.HttpClient.With<E, R>,
-    options?: Pick<Options, "maxErrorBodyBytes">
-  ): HttpClient.HttpClient.With<E | ApiError.Any | HttpClientError.RequestError, R>
+    options?: Pick<Options, "maxErrorBodyBytes" | "timeout">
+  ): HttpClient.HttpClient.With<E | ApiError.Any | HttpClientError.RequestError | HttpClientError.ResponseError, R>
 } = dual(
   (args) => isClient(args[0]),
   <E, R>(
     self: HttpClient.HttpClient.With<E, R>,
-    options?: Pick<Options, "maxErrorBodyBytes">
-  ): HttpClient.HttpClient.With<E | ApiError.Any | HttpClientError.RequestError, R> => {
-    const maxBytes = Math.max(0, options?.maxErrorBodyBytes ?? defaultMaxErrorBodyBytes)
-    const check = (
-      response: HttpClientResponse.HttpClientResponse
-    ): Effect.Effect<HttpClientResponse.HttpClientResponse, ApiError.Any | HttpClientError.RequestError> =>
-      isSuccess(response.status) ? Effect.succeed(response) : errorBody.decode(response, maxBytes)
-    return HttpClient.transformResponse(self, Effect.flatMap(check))
-  }
+    options?: Pick<Options, "maxErrorBodyBytes" | "timeout">
+  ): HttpClient.HttpClient.With<E | ApiError.Any | HttpClientError.RequestError | HttpClientError.ResponseError, R> =>
+    decoding(self, {
+      maxBytes: Math.max(0, options?.maxErrorBodyBytes ?? defaultMaxErrorBodyBytes),
+      timeoutMillis: timeoutMillisOf(options?.timeout),
+      follow: noFollow
+    })
 )
 
 const needsIdempotencyKey = (request: HttpClientRequest.HttpClientRequest): boolean =>
@@ -177,24 +311,28 @@ const withIdempotencyKey = <E, R>(self: HttpClient.HttpClient.With<E, R>): HttpC
       : request)
 
 /**
- * The number of attempts the request that failed with this error made, first one included, when
- * it went through `retryTransient` with retries on; `undefined` for any other value.
+ * The number of attempts the request that failed with this error made, first one included: the
+ * count `retryTransient` recorded, and 1 for any other errata error or `HttpClientError` (a client
+ * with retries off, a failure the retries did not touch: one attempt was made). The same with
+ * retries on and off. `undefined` for a value that is neither.
  *
  * The errors are core's `Schema.TaggedError` classes, whose fields are the wire contract; the
  * count is kept beside them (a `WeakMap` keyed by the error), so it survives `catchTags` and
- * re-raising but not copying the error into a new object.
+ * re-raising but not copying the error into a new object. A bare `Retry.schedule` run with
+ * `Effect.retry` records nothing: it never sees the requests.
  *
  * @example
  * import { Effect } from "effect"
  * import { ApiClient } from "@errata/client"
  *
- * const report = <A, E, R>(call: Effect.Effect<A, E, R>) =>
- *   Effect.tapError(call, (error) => Effect.log(`failed after ${ApiClient.attempts(error) ?? 1} attempts`))
+ * const report = <A, R>(call: Effect.Effect<A, ApiClient.Failure, R>) =>
+ *   Effect.tapError(call, (error) => Effect.log(`failed after ${ApiClient.attempts(error)} attempt(s)`))
  *
  * @since 0.1.0
  * @category getters
  */
-export const attempts = (error: unknown): number | undefined => metadata.attempts(error)
+export const attempts = (error: unknown): number | undefined =>
+  metadata.attempts(error) ?? (ApiError.isAny(error) || HttpClientError.isHttpClientError(error) ? 1 : undefined)
 
 const recordOutcome = (span: Tracer.Span, error: unknown, attempt: number): void => {
   metadata.setAttempts(error, attempt)
@@ -322,9 +460,10 @@ const bearerPrefix = "Bearer "
 
 /**
  * Builds the errata client over an `HttpClient` you hold: base URL, `Authorization: Bearer`,
- * `Accept: application/json` (unless the request names another), `Idempotency-Key` on POST and
- * PATCH, error decoding with a bounded body (`decodeErrors`), and retries (`retryTransient`).
- * `layer` does the same with the `HttpClient` in context.
+ * `Accept: application/json` and `Accept-Encoding: identity` (unless the request names others),
+ * `Idempotency-Key` on POST and PATCH, redirects followed the way fetch follows them, error
+ * decoding with a bounded body and a per-attempt timeout (`decodeErrors`), and retries
+ * (`retryTransient`). `layer` does the same with the `HttpClient` in context.
  *
  * @example
  * import { HttpClient } from "@effect/platform"
@@ -349,10 +488,17 @@ export const fromHttpClient = (client: HttpClient.HttpClient, options: Options):
   const prepared = HttpClient.mapRequest(client, (request) => {
     const headers: Record<string, string> = { authorization }
     if (request.headers["accept"] === undefined) headers["accept"] = "application/json"
+    // Bodies the caller reads with the platform's `response.json` must be readable under every
+    // client: `NodeHttpClient` does not undo a content coding, so none is asked for.
+    if (request.headers["accept-encoding"] === undefined) headers["accept-encoding"] = "identity"
     if (withKeys && needsIdempotencyKey(request)) headers["idempotency-key"] = globalThis.crypto.randomUUID()
     return HttpClientRequest.setHeaders(HttpClientRequest.prependUrl(request, baseUrl), headers)
   })
-  const decoded = decodeErrors(prepared, { maxErrorBodyBytes: options.maxErrorBodyBytes })
+  const decoded = decoding(prepared, {
+    maxBytes: Math.max(0, options.maxErrorBodyBytes ?? defaultMaxErrorBodyBytes),
+    timeoutMillis: timeoutMillisOf(options.timeout),
+    follow: client
+  })
   return options.retry === false ? decoded : retryTransient(decoded, { ...options.retry, idempotencyKey: false })
 }
 

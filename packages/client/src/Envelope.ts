@@ -24,6 +24,8 @@ import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import * as coding from "./internal/contentCoding.js"
+import * as errorBody from "./internal/errorBody.js"
 
 /**
  * `meta.pagination` of a list response.
@@ -114,9 +116,10 @@ export const schema = <A, I, R>(data: Schema.Schema<A, I, R>) =>
   Schema.Struct({ data, meta: Schema.optionalWith(Meta, { default: () => ({}) }) })
 
 /**
- * A 2xx body that is not the envelope the schema describes: not JSON, or JSON of another shape.
- * A typed failure, never a defect, with the request ID for support. Not retried: the same request
- * would get the same body.
+ * A 2xx body that is not the envelope the schema describes: not JSON (`InvalidJson`), JSON of
+ * another shape (`SchemaMismatch`), or in a `Content-Encoding` that could not be decoded
+ * (`UnsupportedEncoding`). A typed failure, never a defect, with the request ID for support. Not
+ * retried: the same request would get the same body.
  *
  * @example
  * import { Effect, Schema } from "effect"
@@ -131,17 +134,35 @@ export const schema = <A, I, R>(data: Schema.Schema<A, I, R>) =>
  * @category errors
  */
 export class EnvelopeDecodeError extends Schema.TaggedError<EnvelopeDecodeError>()("EnvelopeDecodeError", {
-  reason: Schema.Literal("InvalidJson", "SchemaMismatch"),
+  reason: Schema.Literal("InvalidJson", "SchemaMismatch", "UnsupportedEncoding"),
   status: Schema.Number,
-  /** What was wrong: the JSON parser's message, or the schema's issues as a tree. */
+  /** What was wrong: the JSON parser's message, the schema's issues as a tree, or the decoder's. */
   issue: Schema.String,
   requestId: Schema.optional(Schema.String)
 }) {
   override get message(): string {
-    const what = this.reason === "InvalidJson" ? "is not JSON" : "does not match the schema"
+    const what = this.reason === "InvalidJson"
+      ? "is not JSON"
+      : this.reason === "SchemaMismatch"
+      ? "does not match the schema"
+      : "could not be decoded from its content coding"
     return `The ${this.status} response body ${what}: ${this.issue}`
   }
 }
+
+const utf8 = new TextDecoder("utf-8")
+
+// The body as text, its `Content-Encoding` undone whatever the client underneath (see the client
+// README): a 2xx body is the caller's, so it is read whole, as `response.text` reads it.
+const bodyText = (
+  response: HttpClientResponse.HttpClientResponse
+): Effect.Effect<string, HttpClientError.ResponseError | coding.DecodeFailure> => {
+  const codings = coding.parse(response.headers["content-encoding"])
+  if (codings.length === 0) return response.text
+  return Effect.map(errorBody.collect(coding.decoded(codings, response.stream), Number.POSITIVE_INFINITY), (body) => utf8.decode(body.bytes))
+}
+
+const causeText = (cause: unknown): string => cause instanceof Error ? cause.message : String(cause)
 
 const parseJson = (text: string): { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly issue: string } => {
   try {
@@ -181,12 +202,17 @@ export const decode: {
   data: Schema.Schema<A, I, R>
 ): Effect.Effect<Envelope<A>, EnvelopeDecodeError | HttpClientError.ResponseError, R> => {
   const decodeEnvelope = Schema.decodeUnknown(schema(data))
-  return Effect.flatMap(response.text, (text) => {
-    const requestId = response.headers["x-request-id"]
-    const fail = (reason: EnvelopeDecodeError["reason"], issue: string) =>
-      Effect.fail(
-        new EnvelopeDecodeError({ reason, status: response.status, issue, ...(requestId === undefined ? {} : { requestId }) })
-      )
+  const requestId = response.headers["x-request-id"]
+  const fail = (reason: EnvelopeDecodeError["reason"], issue: string) =>
+    Effect.fail(
+      new EnvelopeDecodeError({ reason, status: response.status, issue, ...(requestId === undefined ? {} : { requestId }) })
+    )
+  const text = Effect.catchIf(
+    bodyText(response),
+    (failure): failure is coding.DecodeFailure => failure._tag === "DecodeFailure",
+    (failure) => fail("UnsupportedEncoding", causeText(failure.cause))
+  )
+  return Effect.flatMap(text, (text) => {
     const parsed = parseJson(text)
     if (!parsed.ok) return fail("InvalidJson", parsed.issue)
     return decodeEnvelope(parsed.value).pipe(

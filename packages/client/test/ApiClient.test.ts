@@ -21,7 +21,7 @@ import * as TestServer from "./TestServer.js"
 const apiKey = "sk_test_4f9c2a"
 
 const layerFor = (baseUrl: string, options: Partial<ApiClient.Options> = {}) =>
-  ApiClient.layer({ baseUrl, apiKey, ...options }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  ApiClient.layer({ baseUrl, apiKey, timeout: TestServer.attemptTimeout, ...options }).pipe(Layer.provide(NodeHttpClient.layerUndici))
 
 const withClient = <A, E, R>(
   baseUrl: string,
@@ -240,7 +240,7 @@ describe("Idempotency-Key", () => {
     Effect.gen(function*() {
       const server = yield* TestServer.make(TestServer.sequence([served(new ApiError.ServiceUnavailable()), { status: 200 }]))
       const fiber = yield* HttpClient.HttpClient.pipe(
-        Effect.map((client) => client.pipe(ApiClient.decodeErrors(), ApiClient.retryTransient({ jitter: 0 }))),
+        Effect.map((client) => client.pipe(ApiClient.decodeErrors({ timeout: TestServer.attemptTimeout }), ApiClient.retryTransient({ jitter: 0 }))),
         Effect.flatMap((client) => client.post(`${server.url}/messages`)),
         Effect.provide(NodeHttpClient.layerUndici),
         Effect.fork
@@ -342,6 +342,22 @@ describe("observability", () => {
       yield* Fiber.join(fiber)
       const span = recorded().find((s) => s.name === "errata.request GET")
       expect(Object.fromEntries(span?.attributes ?? [])).toMatchObject({ "errata.attempt": 2, "http.request_id": "req_3" })
+    }))
+
+  it.scoped("attempts means the same with retries off: 1 for an error, a transport failure, a timeout", () =>
+    Effect.gen(function*() {
+      const server = yield* TestServer.make(TestServer.always(served(new ApiError.ServiceUnavailable({ requestId: "req_503" }))))
+      const unavailable = yield* Effect.flip(withClient(server.url, (client) => client.get("/contacts"), { retry: false }))
+      expect(unavailable).toMatchObject({ _tag: "ServiceUnavailable", requestId: "req_503" })
+      expect(ApiClient.attempts(unavailable)).toBe(1)
+      const once = yield* Effect.flip(withClient(server.url, (client) => client.get("/contacts"), { retry: { times: 0 } }))
+      expect(ApiClient.attempts(once)).toBe(1)
+      const refused = yield* Effect.flip(withClient(yield* TestServer.refusedUrl, (client) => client.get("/contacts"), { retry: false }))
+      expect(refused._tag).toBe("RequestError")
+      expect(ApiClient.attempts(refused)).toBe(1)
+      // Anything that is not a failure of a client counts nothing.
+      expect(ApiClient.attempts(new Error("boom"))).toBeUndefined()
+      expect(ApiClient.attempts("503")).toBeUndefined()
     }))
 
   it.scoped("a failure that is not retried still reports one attempt", () =>

@@ -56,8 +56,8 @@ const expectCase = (entry: MalformedCase, index: number, error: unknown, maxByte
   }
   const body = entry.body()
   if (byteLength(body) > maxBytes) {
-    // Cut at the bound, a body can no longer be read as JSON, whatever it was.
-    expect({ name, tag: error._tag }).toEqual({ name, tag: "UnexpectedResponse" })
+    // Cut at the bound, a body is not read as JSON, whatever it was, and the reason says why.
+    expect({ name, tag: error._tag, reason: "reason" in error ? error.reason : undefined }).toEqual({ name, tag: "UnexpectedResponse", reason: "TooLarge" })
     return
   }
   const expected = entry.expected
@@ -120,7 +120,7 @@ describe("the malformed-body corpus of @errata/core, over HTTP", () => {
         Effect.all([Effect.flip(client.get("/a")), Effect.flip(client.get("/b"))])).pipe(
           Effect.provide(layerFor(server.url, { maxErrorBodyBytes: 1024 }))
         )
-      expect(small).toMatchObject({ _tag: "UnexpectedResponse", reason: "InvalidJson", status: 404 })
+      expect(small).toMatchObject({ _tag: "UnexpectedResponse", reason: "TooLarge", status: 404 })
       expect(small?._tag === "UnexpectedResponse" && small.excerpt.length).toBe(1024)
       expect(large?._tag).toBe("UnexpectedResponse")
       const whole = yield* Effect.flatMap(ApiClient.ApiClient, (client) => Effect.flip(client.get("/c"))).pipe(
@@ -165,7 +165,7 @@ describe("a 100 MB error body", () => {
           Effect.provide(layerFor(server.url, { retry: false }))
         )
         const growth = process.memoryUsage().rss - before
-        expect(error).toMatchObject({ _tag: "UnexpectedResponse", status: 502, reason: "InvalidJson", requestId: "req_huge" })
+        expect(error).toMatchObject({ _tag: "UnexpectedResponse", status: 502, reason: "TooLarge", requestId: "req_huge" })
         expect(error._tag === "UnexpectedResponse" && error.excerpt.length).toBeLessThanOrEqual(1024)
         // The server noticed the client leave long before it had sent the whole body.
         yield* TestServer.liveTick(50)

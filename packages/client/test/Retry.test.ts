@@ -8,7 +8,7 @@ import * as policy from "../src/internal/retryPolicy.js"
 import * as TestServer from "./TestServer.js"
 
 const layerFor = (baseUrl: string, options: Partial<ApiClient.Options> = {}) =>
-  ApiClient.layer({ baseUrl, apiKey: "sk_test_retry", ...options }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  ApiClient.layer({ baseUrl, apiKey: "sk_test_retry", timeout: TestServer.attemptTimeout, ...options }).pipe(Layer.provide(NodeHttpClient.layerUndici))
 
 /** Forks a GET through a client with the given options; the test then drives the TestClock. */
 const forkGet = (baseUrl: string, options: Partial<ApiClient.Options> = {}, path = "/contacts") =>
@@ -170,6 +170,18 @@ describe("Retry-After", () => {
       const fiber = yield* forkGet(server.url, { retry: { jitter: 0 } })
       expect([yield* TestServer.wakeUp, yield* TestServer.wakeUp, yield* TestServer.wakeUp]).toEqual([1000, 2000, 4000])
       yield* Fiber.join(fiber)
+    }))
+
+  it.scoped("a 503 whose body is cut at the bound, or cannot be decoded, still waits its Retry-After", () =>
+    Effect.gen(function*() {
+      const server = yield* TestServer.make(TestServer.sequence([
+        { status: 503, headers: { "content-type": "text/html", "retry-after": "4" }, body: "<p>down</p>".repeat(200) },
+        { status: 503, headers: { "content-encoding": "x-squeeze", "retry-after": "6" }, body: Uint8Array.from([0, 1, 2, 3]) },
+        ok
+      ]))
+      const fiber = yield* forkGet(server.url, { maxErrorBodyBytes: 100 })
+      expect([yield* TestServer.wakeUp, yield* TestServer.wakeUp]).toEqual([4000, 6000])
+      expect((yield* Fiber.join(fiber)).status).toBe(200)
     }))
 
   it.scoped("a 503 with a Retry-After header, and `retry-after-ms`, are honoured too", () =>

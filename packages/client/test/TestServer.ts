@@ -112,13 +112,23 @@ export const liveTick = (millis = 1): Effect.Effect<void> =>
   Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, millis)))
 
 /**
+ * The per-attempt timeout the test layers set: far longer than any wait a test drives, so the
+ * sleep of the client's timeout watchdog is never taken for a retry's wait (`nextSleep` looks at
+ * most `drivenHorizonMillis` ahead). Tests of the timeout itself set a short one and drive it.
+ */
+export const attemptTimeout = "1 hour"
+
+const drivenHorizonMillis = 30 * 60 * 1000
+
+/**
  * Waits (in real time) until some fiber sleeps on the `TestClock`, and returns how long that sleep
- * is: the delay the client chose, to the millisecond.
+ * is: the delay the client chose, to the millisecond. Sleeps more than 30 minutes ahead are the
+ * timeout watchdog's (see `attemptTimeout`), and are left alone.
  */
 export const nextSleep: Effect.Effect<number> = Effect.gen(function*() {
   for (let i = 0; i < 5_000; i++) {
     const now = yield* TestClock.currentTimeMillis
-    const pending = Chunk.toReadonlyArray(yield* TestClock.sleeps()).filter((at) => at > now)
+    const pending = Chunk.toReadonlyArray(yield* TestClock.sleeps()).filter((at) => at > now && at - now < drivenHorizonMillis)
     const first = pending[0]
     if (first !== undefined) return first - now
     yield* liveTick()

@@ -244,18 +244,22 @@ export class UnknownApiError extends Schema.TaggedError<UnknownApiError>()("Unkn
 }
 internal.markAsErrata(UnknownApiError.prototype)
 
-type UnexpectedReason = "EmptyBody" | "InvalidJson" | "NotWireFormat"
+type UnexpectedReason = "EmptyBody" | "InvalidJson" | "NotWireFormat" | "TooLarge"
 
 const unexpectedReasonText: Record<UnexpectedReason, string> = {
   EmptyBody: "an empty body",
   InvalidJson: "a body that is not JSON",
-  NotWireFormat: "a body not in the error format"
+  NotWireFormat: "a body not in the error format",
+  TooLarge: "a body too large"
 }
 
 
 /**
  * A response that is not the wire format at all: an HTML page from a proxy, an empty or truncated
- * body, a JSON array. Keeps the status, request ID, content type and a bounded excerpt.
+ * body, a JSON array. Keeps the status, request ID, content type and a bounded excerpt. `reason`
+ * says which: `EmptyBody`, `InvalidJson`, `NotWireFormat` (JSON, not the error format), or
+ * `TooLarge`, which a client sets and `Wire.decode` cannot see: the body was cut at the client's
+ * size bound, so it was not read as JSON at all.
  *
  * @example
  * import { ApiError, Wire } from "@errata/core"
@@ -267,7 +271,7 @@ const unexpectedReasonText: Record<UnexpectedReason, string> = {
  * @category errors
  */
 export class UnexpectedResponse extends Schema.TaggedError<UnexpectedResponse>()("UnexpectedResponse", {
-  reason: Schema.Literal("EmptyBody", "InvalidJson", "NotWireFormat"),
+  reason: Schema.Literal("EmptyBody", "InvalidJson", "NotWireFormat", "TooLarge"),
   status: Schema.Number,
   /** At most 1024 characters of the body. */
   excerpt: Schema.String,

@@ -33,6 +33,18 @@ describe("ApiError", () => {
     }
   })
 
+  it("an UnexpectedResponse's message says what was wrong with the body, for each reason", () => {
+    const reasons = ["EmptyBody", "InvalidJson", "NotWireFormat", "TooLarge"] as const
+    expect(reasons.map((reason) => new ApiError.UnexpectedResponse({ reason, status: 502, excerpt: "" }).message)).toEqual([
+      "Unexpected 502 response with an empty body",
+      "Unexpected 502 response with a body that is not JSON",
+      "Unexpected 502 response with a body not in the error format",
+      "Unexpected 502 response with a body too large"
+    ])
+    // The reason does not change what may pass: the status does.
+    expect(reasons.map((reason) => new ApiError.UnexpectedResponse({ reason, status: 503, excerpt: "" }).transient)).toEqual(reasons.map(() => true))
+  })
+
   it("the guards reject look-alikes and accept all fourteen", () => {
     expect(ApiError.isApiError({ _tag: "NotFound" })).toBe(false)
     expect(ApiError.isApiError(new Error("x"))).toBe(false)

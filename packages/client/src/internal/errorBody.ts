@@ -1,89 +1,212 @@
 /**
- * Reading an error response without trusting it: at most `maxBytes` of the body are read, the
- * connection is dropped past that, and whatever arrived is handed to `Wire.decode`, which is total.
+ * Reading an error response without trusting it: at most `maxBytes` of the body are read (decoded
+ * bytes, after its `Content-Encoding` is undone), the connection is dropped past that, and
+ * whatever arrived is handed to `Wire.decode`, which is total.
  *
  * @internal
  */
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as Headers from "@effect/platform/Headers"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import { type ApiError, Wire } from "@errata/core"
-import * as Clock from "effect/Clock"
+import { ApiError, Wire } from "@errata/core"
+import type * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import * as coding from "./contentCoding.js"
+import * as metadata from "./metadata.js"
 
-interface Collected {
-  readonly chunks: Array<Uint8Array>
-  size: number
+/**
+ * What was read of a body: its bytes, and why it is not the whole body when it is not
+ * (`TooLarge`: cut at the bound; `Undecodable`: in a content coding that could not be undone,
+ * with the decoder's `cause`).
+ *
+ * @internal
+ */
+export interface Body {
+  readonly bytes: Uint8Array
+  readonly reason: "TooLarge" | "Undecodable" | undefined
+  readonly cause?: unknown
 }
 
-const concat = (collected: Collected, maxBytes: number): Uint8Array => {
-  const out = new Uint8Array(Math.min(collected.size, maxBytes))
+const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array => {
+  const first = chunks[0]
+  if (chunks.length === 1 && first !== undefined && first.length === size) return first
+  const out = new Uint8Array(size)
   let offset = 0
-  for (const chunk of collected.chunks) {
-    if (offset >= out.length) break
-    const part = chunk.length <= out.length - offset ? chunk : chunk.subarray(0, out.length - offset)
+  for (const chunk of chunks) {
+    if (offset >= size) break
+    const part = chunk.length <= size - offset ? chunk : chunk.subarray(0, size - offset)
     out.set(part, offset)
     offset += part.length
   }
   return out
 }
 
-/** @internal */
-export const readBounded = (
-  response: HttpClientResponse.HttpClientResponse,
-  headers: Headers.Headers,
-  maxBytes: number
-): Effect.Effect<Uint8Array, HttpClientError.ResponseError> => {
-  const declared = Number(headers["content-length"] ?? Number.NaN)
-  // A body whose declared length fits the bound is read in one go: HTTP framing stops at that
-  // length. Anything else, an undeclared length included, is streamed and cut at the bound.
-  if (Number.isSafeInteger(declared) && declared >= 0 && declared <= maxBytes) {
-    return Effect.map(response.arrayBuffer, (buffer) => new Uint8Array(buffer, 0, Math.min(buffer.byteLength, maxBytes)))
-  }
-  // Pulled by hand rather than folded with `Stream.runFoldWhile`: one `toPull` costs about half a
-  // full stream run, and this is the path every chunked error body takes. Closing the scope ends
-  // the stream, which drops the connection when the body was not read to its end.
-  return Effect.scoped(Effect.flatMap(Stream.toPull(response.stream), (pull) => {
-    const collected: Collected = { chunks: [], size: 0 }
-    const loop: Effect.Effect<Uint8Array, HttpClientError.ResponseError> = Effect.matchEffect(pull, {
-      onFailure: (end) => Option.isNone(end) ? Effect.succeed(concat(collected, maxBytes)) : Effect.fail(end.value),
+/**
+ * Pulls a body until it ends or passes `maxBytes`, and cuts it there. Pulled by hand rather than
+ * folded with `Stream.runFoldWhile`: one `toPull` costs about half a full stream run. Closing the
+ * scope ends the stream, which drops the connection when the body was not read to its end.
+ *
+ * @internal
+ */
+export const collect = <E>(stream: Stream.Stream<Uint8Array, E>, maxBytes: number): Effect.Effect<Body, E> =>
+  Effect.scoped(Effect.flatMap(Stream.toPull(stream), (pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<E>>) => {
+    const chunks: Array<Uint8Array> = []
+    let size = 0
+    const loop: Effect.Effect<Body, E> = Effect.matchEffect(pull, {
+      onFailure: (end) => Option.isNone(end) ? Effect.succeed({ bytes: concat(chunks, size), reason: undefined }) : Effect.fail(end.value),
       onSuccess: (chunk) => {
         for (const bytes of chunk) {
-          collected.chunks.push(bytes)
-          collected.size += bytes.length
+          chunks.push(bytes)
+          size += bytes.length
         }
-        return collected.size >= maxBytes ? Effect.succeed(concat(collected, maxBytes)) : loop
+        // One byte past the bound tells a body of exactly `maxBytes` from a longer one.
+        return size > maxBytes ? Effect.succeed({ bytes: concat(chunks, maxBytes), reason: "TooLarge" }) : loop
       }
     })
     return loop
   }))
+
+/**
+ * The body of an error response, its content coding undone and cut at `maxBytes`; a body whose
+ * coding cannot be undone is `Undecodable`, not a failure.
+ *
+ * @internal
+ */
+export const read = (
+  response: HttpClientResponse.HttpClientResponse,
+  headers: Headers.Headers,
+  maxBytes: number
+): Effect.Effect<Body, HttpClientError.ResponseError> => {
+  const codings = coding.parse(headers["content-encoding"])
+  if (codings.length > 0) {
+    return collect(coding.decoded(codings, response.stream), maxBytes).pipe(
+      Effect.catchIf(
+        (failure): failure is coding.DecodeFailure => failure._tag === "DecodeFailure",
+        (failure) => Effect.succeed<Body>({ bytes: new Uint8Array(0), reason: "Undecodable", cause: failure.cause })
+      )
+    )
+  }
+  const declared = Number(headers["content-length"] ?? Number.NaN)
+  // A body whose declared length fits the bound is read in one go: HTTP framing stops at that
+  // length. Anything else, an undeclared length included, is streamed and cut at the bound.
+  if (Number.isSafeInteger(declared) && declared >= 0 && declared <= maxBytes) {
+    return Effect.map(response.arrayBuffer, (buffer): Body => ({
+      bytes: new Uint8Array(buffer, 0, Math.min(buffer.byteLength, maxBytes)),
+      reason: undefined
+    }))
+  }
+  return collect(response.stream, maxBytes)
+}
+
+// The longest excerpt an `UnexpectedResponse` keeps, in UTF-16 code units, as `Wire.decode` cuts
+// it; 4 KiB of bytes always decode to more than that.
+const excerptMaxLength = 1024
+const excerptMaxBytes = 4096
+const utf8 = new TextDecoder("utf-8")
+
+const excerptOf = (bytes: Uint8Array): string => {
+  const text = utf8.decode(bytes.subarray(0, excerptMaxBytes))
+  if (text.length <= excerptMaxLength) return text
+  const cut = text.slice(0, excerptMaxLength)
+  const last = cut.charCodeAt(cut.length - 1)
+  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut
+}
+
+// The wait a transient response's headers name, read by `Wire.decode` (the one reader of
+// `Retry-After`), for an error the client builds itself: the retries honour it as they honour the
+// wait `Wire.decode` keeps beside its own errors.
+const keepHeaderWait = (error: object, response: HttpClientResponse.HttpClientResponse, headers: Headers.Headers, now: number) => {
+  const wait = ApiError.retryAfter(Wire.decode({ status: response.status, headers, body: "", now }))
+  if (wait !== undefined) metadata.setRetryAfter(error, wait)
+}
+
+// A body cut at the bound: `Wire.decode` cannot know it was cut, so the client says so.
+const tooLarge = (
+  response: HttpClientResponse.HttpClientResponse,
+  headers: Headers.Headers,
+  bytes: Uint8Array,
+  now: number
+): ApiError.UnexpectedResponse => {
+  const contentType = headers["content-type"]
+  const requestId = headers["x-request-id"]
+  const error = new ApiError.UnexpectedResponse({
+    reason: "TooLarge",
+    status: response.status,
+    excerpt: excerptOf(bytes),
+    ...(contentType === undefined ? {} : { contentType }),
+    ...(requestId === undefined ? {} : { requestId })
+  })
+  keepHeaderWait(error, response, headers, now)
+  return error
+}
+
+// A body in a content coding the client cannot undo: the platform's own error for a body that
+// does not decode, naming the coding. Not an `UnexpectedResponse`: nothing of the body could be
+// read, not even an excerpt.
+const undecodable = (
+  response: HttpClientResponse.HttpClientResponse,
+  headers: Headers.Headers,
+  cause: unknown,
+  now: number
+): HttpClientError.ResponseError => {
+  const error = new HttpClientError.ResponseError({
+    request: response.request,
+    response,
+    reason: "Decode",
+    cause,
+    description: `the body of the ${response.status} response is in a content coding the client cannot undo ` +
+      `(Content-Encoding: ${headers["content-encoding"] ?? ""})`
+  })
+  keepHeaderWait(error, response, headers, now)
+  return error
 }
 
 /**
  * The typed error of a non-2xx response. A body cut off by the network is a transport failure
  * (the next attempt may well get it whole), not a decode failure, so it becomes a `RequestError`
- * with reason `Transport`.
+ * with reason `Transport`; a body in a coding the client cannot undo is a `ResponseError` with
+ * reason `Decode`.
  *
  * @internal
  */
 export const decode = (
   response: HttpClientResponse.HttpClientResponse,
   maxBytes: number
-): Effect.Effect<never, ApiError.Any | HttpClientError.RequestError> => {
+): Effect.Effect<never, ApiError.Any | HttpClientError.RequestError | HttpClientError.ResponseError> => {
   // Some clients build the headers object anew on every access.
   const headers = response.headers
-  return readBounded(response, headers, maxBytes).pipe(
-    Effect.mapError((cause) =>
-      new HttpClientError.RequestError({
-        request: response.request,
-        reason: "Transport",
-        cause,
-        description: `the connection failed while reading the body of a ${response.status} response`
+  return Effect.matchEffect(read(response, headers, maxBytes), {
+    onFailure: (cause) =>
+      Effect.fail(
+        new HttpClientError.RequestError({
+          request: response.request,
+          reason: "Transport",
+          cause,
+          description: `the connection failed while reading the body of a ${response.status} response`
+        })
+      ),
+    onSuccess: (body) =>
+      Effect.clockWith((clock) => {
+        const now = clock.unsafeCurrentTimeMillis()
+        return Effect.fail<ApiError.Any | HttpClientError.ResponseError>(
+          body.reason === "Undecodable"
+            ? undecodable(response, headers, body.cause, now)
+            : body.reason === "TooLarge"
+            ? tooLarge(response, headers, body.bytes, now)
+            : Wire.decode({ status: response.status, headers, body: body.bytes, now })
+        )
       })
-    ),
-    Effect.zip(Clock.currentTimeMillis),
-    Effect.flatMap(([body, now]) => Effect.fail(Wire.decode({ status: response.status, headers, body, now })))
-  )
+  })
 }
+
+/**
+ * Reads and drops the body of a response that is not handed on (a redirect's), within the bound:
+ * a short body read to its end leaves the connection reusable; a longer one, or one that fails,
+ * is cut, which drops it.
+ *
+ * @internal
+ */
+export const discard = (response: HttpClientResponse.HttpClientResponse, maxBytes: number): Effect.Effect<void> =>
+  Effect.ignore(read(response, response.headers, maxBytes))

@@ -1,6 +1,8 @@
 /**
- * What the client learns about an error beyond its fields: the attempts it took. The error
- * classes are core's `Schema.TaggedError`s, whose fields are the wire contract; a `WeakMap`
+ * What the client learns about an error beyond its fields: the attempts it took, and the header
+ * wait of an `UnexpectedResponse` the client built itself (a body cut at the bound or in a coding
+ * it could not undo), which `Wire.decode` would otherwise have kept for `ApiError.retryAfter`. The
+ * error classes are core's `Schema.TaggedError`s, whose fields are the wire contract; a `WeakMap`
  * carries the rest without widening those classes or keeping errors alive.
  *
  * `Effect.fail` inside a span hands on a proxy of the error that carries the span, so every key is
@@ -10,10 +12,12 @@
  * @internal
  */
 import * as Cause from "effect/Cause"
+import type * as Duration from "effect/Duration"
 import { globalValue } from "effect/GlobalValue"
 
 interface Metadata {
   attempts?: number
+  retryAfter?: Duration.Duration
 }
 
 // One registry per process even when two copies of this package are loaded.
@@ -46,3 +50,12 @@ export const setAttempts = (error: unknown, attempts: number): void => {
 
 /** @internal */
 export const attempts = (error: unknown): number | undefined => lookup(error)?.attempts
+
+/** @internal */
+export const setRetryAfter = (error: unknown, wait: Duration.Duration): void => {
+  const key = keyOf(error)
+  if (key !== undefined) entry(key).retryAfter = wait
+}
+
+/** @internal */
+export const retryAfter = (error: unknown): Duration.Duration | undefined => lookup(error)?.retryAfter

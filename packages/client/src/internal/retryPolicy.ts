@@ -17,6 +17,7 @@ import * as Schedule from "effect/Schedule"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as Interval from "effect/ScheduleInterval"
 import type * as Clock from "effect/Clock"
+import * as metadata from "./metadata.js"
 import * as Bucket from "./retryBudget.js"
 
 /** @internal */
@@ -51,6 +52,7 @@ export interface Options {
   /**
    * How long a request keeps retrying, counted from its first failure as `Schedule.upTo` counts:
    * a retry whose wait would end after it is not made, and the last error is returned instead.
+   * The overall limit; each attempt's own is `ApiClient.Options.timeout`.
    * @default undefined (no limit but `times`)
    */
   readonly upTo?: Duration.DurationInput | undefined
@@ -120,10 +122,23 @@ export const resolve = (options: Options = {}): Resolved => ({
   maxRetryAfterMillis: Math.max(0, millis(options.maxRetryAfter, defaults.maxRetryAfterMillis))
 })
 
-/** @internal */
-export const isRetryable = (error: unknown): boolean =>
-  ApiError.isTransient(error) ||
-  (HttpClientError.isHttpClientError(error) && error._tag === "RequestError" && error.reason === "Transport")
+// The statuses a response that is not the wire format may pass with, as `UnexpectedResponse` has it.
+const isTransientStatus = (status: number): boolean => status >= 500 && status <= 504 && status !== 501
+
+/**
+ * What retries: an error `ApiError.isTransient` accepts, a transport failure, and a 500, 502, 503
+ * or 504 whose body is in a content coding the client could not undo (a `ResponseError` with
+ * reason `Decode`): like a proxy's page, it is the status that may pass.
+ *
+ * @internal
+ */
+export const isRetryable = (error: unknown): boolean => {
+  if (ApiError.isTransient(error)) return true
+  if (!HttpClientError.isHttpClientError(error)) return false
+  return error._tag === "RequestError"
+    ? error.reason === "Transport"
+    : error.reason === "Decode" && isTransientStatus(error.response.status)
+}
 
 /**
  * The computed wait before retry number `retry` (1 for the first retry), without any
@@ -145,7 +160,7 @@ export const backoff = (options: Resolved, retry: number, random: number): numbe
  * @internal
  */
 export const delay = (options: Resolved, error: unknown, retry: number, random: number): number => {
-  const asked = ApiError.retryAfter(error)
+  const asked = ApiError.retryAfter(error) ?? metadata.retryAfter(error)
   return asked === undefined
     ? backoff(options, retry, random)
     : Math.ceil(Math.min(Duration.toMillis(asked), options.maxRetryAfterMillis))
@@ -183,9 +198,13 @@ export const codeOf = (error: unknown): string => {
   return Predicate.hasProperty(error, "_tag") && typeof error._tag === "string" ? error._tag : "Unknown"
 }
 
-/** @internal */
-export const requestIdOf = (error: unknown): string | undefined =>
-  Predicate.hasProperty(error, "requestId") && typeof error.requestId === "string" ? error.requestId : undefined
+/** The request ID of a failure: the error's own, or that of the response a `ResponseError` keeps. @internal */
+export const requestIdOf = (error: unknown): string | undefined => {
+  if (Predicate.hasProperty(error, "requestId") && typeof error.requestId === "string") return error.requestId
+  return HttpClientError.isHttpClientError(error) && error._tag === "ResponseError"
+    ? error.response.headers["x-request-id"]
+    : undefined
+}
 
 /**
  * The retry budget of one client or schedule, with the clock its deposits are stamped by: the
