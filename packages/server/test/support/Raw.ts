@@ -4,6 +4,7 @@
  */
 import { Effect } from "effect"
 import * as Net from "node:net"
+import { parseJson } from "./Serve.js"
 
 export interface RawResponse {
   /** Everything the server wrote, as Latin-1. */
@@ -22,13 +23,6 @@ export interface RawResponse {
   readonly writtenBeforeResponse: number
 }
 
-const parseJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
-}
 
 /** Splits a raw response into status, headers and body (the first response only). */
 export const parseResponse = (raw: string, closed: boolean, writtenBeforeResponse: number): RawResponse => {

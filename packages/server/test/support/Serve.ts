@@ -37,7 +37,8 @@ export interface Received {
   readonly json: unknown
 }
 
-const parse = (text: string): unknown => {
+/** A body parsed as JSON, `undefined` when it is not JSON. */
+export const parseJson = (text: string): unknown => {
   try {
     return JSON.parse(text)
   } catch {
@@ -52,7 +53,7 @@ export const send = (path: string, init: RequestInit = {}) =>
       const response = await fetch(base + path, init)
       const bytes = new Uint8Array(await response.arrayBuffer())
       const text = new TextDecoder().decode(bytes)
-      return { status: response.status, headers: response.headers, text, bytes, json: parse(text) }
+      return { status: response.status, headers: response.headers, text, bytes, json: parseJson(text) }
     }))
 
 /**
