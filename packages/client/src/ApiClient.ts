@@ -41,7 +41,7 @@ import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import type * as Tracer from "effect/Tracer"
 import * as errorBody from "./internal/errorBody.js"
-import * as metadata from "./internal/metadata.js"
+import * as attemptCount from "./internal/attempts.js"
 import * as redirect from "./internal/redirect.js"
 import * as policy from "./internal/retryPolicy.js"
 import * as timeout from "./internal/timeout.js"
@@ -50,8 +50,7 @@ import type * as Retry from "./Retry.js"
 /**
  * Every failure the client can raise: one of the fourteen errata errors for a response that came
  * back non-2xx, or the platform's `HttpClientError` for a request that never got a response (a
- * `RequestError`, a timed-out attempt included) or whose error body is in a content coding the
- * client cannot undo (a `ResponseError` with reason `Decode`).
+ * `RequestError`, a timed-out attempt included).
  *
  * @example
  * import type { ApiClient } from "@errata/client"
@@ -256,8 +255,8 @@ const decoding = <E, R, F>(
  * Turns every non-2xx response into the error `Wire.decode` gives, with the `X-Request-ID`
  * attached and a 429's `Retry-After` in its details. The error body is read up to
  * `maxErrorBodyBytes`, its `Content-Encoding` (gzip, deflate, br) undone whatever the client
- * underneath (a body in another coding is a `ResponseError` with reason `Decode`); 2xx responses
- * pass through untouched and unread. Each attempt is bounded by
+ * underneath (a body in another coding is an `UnexpectedResponse`, reason `Undecodable`); 2xx
+ * responses pass through untouched and unread. Each attempt is bounded by
  * `timeout` (60 s unless set), and one that outlasts it fails with a `RequestError` (reason
  * `Transport`, cause `Cause.TimeoutException`) after its request is aborted. A connection lost
  * while reading the error body is a `RequestError` with reason `Transport` too. Redirects are left
@@ -332,10 +331,10 @@ const withIdempotencyKey = <E, R>(self: HttpClient.HttpClient.With<E, R>): HttpC
  * @category getters
  */
 export const attempts = (error: unknown): number | undefined =>
-  metadata.attempts(error) ?? (ApiError.isAny(error) || HttpClientError.isHttpClientError(error) ? 1 : undefined)
+  attemptCount.get(error) ?? (ApiError.isAny(error) || HttpClientError.isHttpClientError(error) ? 1 : undefined)
 
 const recordOutcome = (span: Tracer.Span, error: unknown, attempt: number): void => {
-  metadata.setAttempts(error, attempt)
+  attemptCount.set(error, attempt)
   span.attribute("errata.attempt", attempt)
   span.attribute("errata.code", policy.codeOf(error))
   const requestId = policy.requestIdOf(error)
@@ -442,7 +441,7 @@ export const retryTransient: {
         onFailure: (error) => {
           if (policy.isRetryable(error)) return retrying(effect, request, error)
           if (ApiError.isAny(error)) budget?.deposit()
-          metadata.setAttempts(error, 1)
+          attemptCount.set(error, 1)
           return Effect.fail(error)
         }
       })

@@ -28,10 +28,9 @@ export interface Options extends internal.Options {}
 
 /**
  * Whether a failure is worth another try: an error `ApiError.isTransient` accepts (429, 500, 503,
- * an unknown code with 429 or 5xx, a non-wire 500/502/503/504), a transport failure (refused,
- * reset, DNS, a timed-out attempt), or a 500/502/503/504 whose body is in a content coding the
- * client cannot undo (a `ResponseError` with reason `Decode`: the status may pass, as a proxy's
- * page may). Never another 4xx: the same request would fail the same way.
+ * an unknown code with 429 or 5xx, a non-wire 500/502/503/504 whatever its body) or a transport
+ * failure (refused, reset, DNS, a timed-out attempt). Never another 4xx: the same request would
+ * fail the same way.
  *
  * @example
  * import { ApiError } from "@errata/core"

@@ -3,7 +3,7 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { ApiClient, Envelope, Retry } from "@errata/client"
 import { ApiError, Wire } from "@errata/core"
-import { Effect, Layer, Schema } from "effect"
+import { Duration, Effect, Layer, Schema } from "effect"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import * as zlib from "node:zlib"
 import * as TestServer from "./TestServer.js"
@@ -47,14 +47,12 @@ describe("Content-Encoding of error bodies", () => {
         }))
     }
 
-    it.scoped(`an unknown coding is a typed failure that says so, and a 503 is still retried (${name})`, () =>
+    it.scoped(`an unknown coding is an UnexpectedResponse that says so, and a 503 is still retried (${name})`, () =>
       Effect.gen(function*() {
         const server = yield* TestServer.make(TestServer.always(encoded(503, "x-squeeze", Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, 0, 1, 2, 3]))))
         const error = yield* Effect.flip(get(http, server.url, "/contacts/1"))
-        expect(error).toMatchObject({ _tag: "ResponseError", reason: "Decode" })
-        expect(error._tag === "ResponseError" && error.response.status).toBe(503)
-        expect(error._tag === "ResponseError" && error.response.headers["x-request-id"]).toBe("req_x-squeeze")
-        expect(error.message).toContain("a content coding the client cannot undo (Content-Encoding: x-squeeze)")
+        expect(error).toMatchObject({ _tag: "UnexpectedResponse", reason: "Undecodable", status: 503, requestId: "req_x-squeeze", excerpt: "" })
+        expect(error.message).toBe("Unexpected 503 response with an undecodable body")
         // A 503 is still worth a retry, whatever its body.
         expect(Retry.isRetryable(error)).toBe(true)
       }))
@@ -84,13 +82,12 @@ describe("Content-Encoding of error bodies", () => {
       expect(error).toMatchObject({ _tag: "NotFound", requestId: "req_gzip" })
     }))
 
-  it.scoped("a body that does not decode as its coding says is the same typed failure; a 4xx is not retried", () =>
+  it.scoped("a body that does not decode as its coding says is Undecodable too; a 4xx is not retried", () =>
     Effect.gen(function*() {
       const broken = Uint8Array.from([0x1f, 0x8b, 0x08, 0x00, 0xde, 0xad, 0xbe, 0xef, 0x00, 0xff, 0x01, 0x02])
       const server = yield* TestServer.make(TestServer.always(encoded(404, "gzip", broken)))
       const error = yield* Effect.flip(get(NodeHttpClient.layerUndici, server.url, "/contacts/1"))
-      expect(error).toMatchObject({ _tag: "ResponseError", reason: "Decode" })
-      expect(error._tag === "ResponseError" && error.response.status).toBe(404)
+      expect(error).toMatchObject({ _tag: "UnexpectedResponse", reason: "Undecodable", status: 404, requestId: "req_gzip" })
       expect(Retry.isRetryable(error)).toBe(false)
     }))
 
@@ -224,5 +221,24 @@ describe("a compressed body that inflates far past the bound", () => {
       expect(cut).toMatchObject({ _tag: "UnexpectedResponse", reason: "TooLarge" })
       const whole = yield* Effect.flip(get(NodeHttpClient.layerUndici, server.url, "/b", { maxErrorBodyBytes: 200_000 }))
       expect(whole._tag).toBe("NotFound")
+    }))
+
+  it.scoped("a 503 cut at the bound or undecodable keeps its Retry-After for ApiError.retryAfter", () =>
+    Effect.gen(function*() {
+      const served = (coding: string, body: Uint8Array): TestServer.Served => {
+        const base = encoded(503, coding, body)
+        return { ...base, headers: { ...base.headers, "retry-after": "7" } }
+      }
+      const server = yield* TestServer.make((request, response) =>
+        TestServer.send(
+          response,
+          request.url === "/cut" ? served("gzip", zlib.gzipSync("x".repeat(100_000))) : served("x-squeeze", Uint8Array.from([1, 2, 3]))
+        )
+      )
+      for (const [path, reason] of [["/cut", "TooLarge"], ["/odd", "Undecodable"]] as const) {
+        const error = yield* Effect.flip(get(NodeHttpClient.layerUndici, server.url, path, { retry: false }))
+        expect(error).toMatchObject({ _tag: "UnexpectedResponse", reason, status: 503 })
+        expect(ApiError.retryAfter(error)).toEqual(Duration.seconds(7))
+      }
     }))
 })

@@ -244,22 +244,22 @@ export class UnknownApiError extends Schema.TaggedError<UnknownApiError>()("Unkn
 }
 internal.markAsErrata(UnknownApiError.prototype)
 
-type UnexpectedReason = "EmptyBody" | "InvalidJson" | "NotWireFormat" | "TooLarge"
-
-const unexpectedReasonText: Record<UnexpectedReason, string> = {
+const unexpectedReasonText = {
   EmptyBody: "an empty body",
   InvalidJson: "a body that is not JSON",
   NotWireFormat: "a body not in the error format",
-  TooLarge: "a body too large"
+  TooLarge: "a body too large",
+  Undecodable: "an undecodable body"
 }
 
 
 /**
  * A response that is not the wire format at all: an HTML page from a proxy, an empty or truncated
  * body, a JSON array. Keeps the status, request ID, content type and a bounded excerpt. `reason`
- * says which: `EmptyBody`, `InvalidJson`, `NotWireFormat` (JSON, not the error format), or
- * `TooLarge`, which a client sets and `Wire.decode` cannot see: the body was cut at the client's
- * size bound, so it was not read as JSON at all.
+ * says which: `EmptyBody`, `InvalidJson`, `NotWireFormat` (JSON, not the error format), and two a
+ * client reports through `Wire.ResponseInput.unread`, since the body alone cannot show them:
+ * `TooLarge` (cut at the client's size bound, so not read as JSON at all) and `Undecodable` (in a
+ * `Content-Encoding` the client does not know, or that does not decode).
  *
  * @example
  * import { ApiError, Wire } from "@errata/core"
@@ -271,7 +271,7 @@ const unexpectedReasonText: Record<UnexpectedReason, string> = {
  * @category errors
  */
 export class UnexpectedResponse extends Schema.TaggedError<UnexpectedResponse>()("UnexpectedResponse", {
-  reason: Schema.Literal("EmptyBody", "InvalidJson", "NotWireFormat", "TooLarge"),
+  reason: Schema.Literal("EmptyBody", "InvalidJson", "NotWireFormat", "TooLarge", "Undecodable"),
   status: Schema.Number,
   /** At most 1024 characters of the body. */
   excerpt: Schema.String,

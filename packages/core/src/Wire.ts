@@ -62,6 +62,12 @@ export interface ResponseInput {
   readonly body: unknown
   /** The clock (epoch ms) an HTTP-date `Retry-After` is measured from; defaults to `Date.now()`. */
   readonly now?: number
+  /**
+   * Set by a client that could not read the body whole, which the body cannot show: `TooLarge`
+   * (cut at its size bound; `body` is what arrived) or `Undecodable` (in a content coding it does
+   * not know, or that does not decode). The result is an `UnexpectedResponse` with that reason.
+   */
+  readonly unread?: "TooLarge" | "Undecodable" | undefined
 }
 
 /**
@@ -129,38 +135,9 @@ const excerptOfValue = (value: unknown): string => {
   }
 }
 
-type Parsed = { readonly _tag: "Json"; readonly value: unknown; readonly text: string | undefined } | {
-  readonly _tag: "Empty"
-} | { readonly _tag: "Invalid"; readonly text: string }
-
-const excerptOf = (parsed: Parsed): string => {
-  switch (parsed._tag) {
-    case "Empty":
-      return ""
-    case "Invalid":
-      return boundedExcerpt(parsed.text)
-    case "Json":
-      return parsed.text === undefined ? excerptOfValue(parsed.value) : boundedExcerpt(parsed.text)
-  }
-}
-
 // Anything but JSON's own whitespace; the search stops at the first such character, so a huge
 // body costs nothing.
 const notBlank = /[^ \t\n\r]/
-
-const isBlank = (text: string): boolean => !notBlank.test(text)
-
-const parseBody = (body: unknown): Parsed => {
-  if (body === undefined || body === null) return { _tag: "Empty" }
-  const text = bodyText(body)
-  if (text === undefined) return { _tag: "Json", value: body, text: undefined }
-  if (isBlank(text)) return { _tag: "Empty" }
-  try {
-    return { _tag: "Json", value: JSON.parse(text), text }
-  } catch {
-    return { _tag: "Invalid", text }
-  }
-}
 
 const errorObjectOf = (value: unknown): Readonly<Record<string, unknown>> | undefined => {
   if (!Predicate.isRecord(value)) return undefined
@@ -220,24 +197,31 @@ const withHeaderWait = <E extends ApiError.Any>(error: E, input: ResponseInput):
  * @since 0.1.0
  * @category decoding
  */
-export const decode = (input: ResponseInput): ApiError.Any =>
-  withHeaderWait(decodeBody(input, headerLower(input.headers, "x-request-id")), input)
+export const decode = (input: ResponseInput): ApiError.Any => {
+  const requestId = headerLower(input.headers, "x-request-id")
+  return withHeaderWait(
+    input.unread === undefined
+      ? decodeBody(input, requestId)
+      : unexpected(input, requestId, input.unread, boundedExcerpt(bodyText(input.body) ?? "")),
+    input
+  )
+}
 
 const decodeBody = (input: ResponseInput, requestId: string | undefined): ApiError.Any => {
   const body = input.body
-  // The common case, a JSON object as text, skips the general body handling.
-  if (typeof body === "string" && body.charCodeAt(0) === 0x7b) {
-    let value: unknown
-    try {
-      value = JSON.parse(body)
-    } catch {
-      return unexpected(input, requestId, { _tag: "Invalid", text: body })
-    }
-    return fromJson(value, input, requestId) ?? unexpected(input, requestId, { _tag: "Json", value, text: body })
+  const text = body === undefined || body === null ? "" : bodyText(body)
+  // Already parsed: JSON in the wire format, or not.
+  if (text === undefined) {
+    return fromJson(body, input, requestId) ?? unexpected(input, requestId, "NotWireFormat", excerptOfValue(body))
   }
-  const parsed = parseBody(body)
-  return (parsed._tag === "Json" ? fromJson(parsed.value, input, requestId) : undefined) ??
-    unexpected(input, requestId, parsed)
+  if (!notBlank.test(text)) return unexpected(input, requestId, "EmptyBody", "")
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return unexpected(input, requestId, "InvalidJson", boundedExcerpt(text))
+  }
+  return fromJson(value, input, requestId) ?? unexpected(input, requestId, "NotWireFormat", boundedExcerpt(text))
 }
 
 // A parsed body in the wire format (enveloped or bare) as its error; `undefined` when it is not.
@@ -265,12 +249,17 @@ const fromJson = (value: unknown, input: ResponseInput, requestId: string | unde
   }, true)
 }
 
-const unexpected = (input: ResponseInput, requestId: string | undefined, parsed: Parsed): ApiError.UnexpectedResponse => {
+const unexpected = (
+  input: ResponseInput,
+  requestId: string | undefined,
+  reason: ApiError.UnexpectedResponse["reason"],
+  excerpt: string
+): ApiError.UnexpectedResponse => {
   const contentType = headerLower(input.headers, "content-type")
   return new ApiError.UnexpectedResponse({
-    reason: parsed._tag === "Empty" ? "EmptyBody" : parsed._tag === "Invalid" ? "InvalidJson" : "NotWireFormat",
+    reason,
     status: input.status,
-    excerpt: excerptOf(parsed),
+    excerpt,
     ...(contentType === undefined ? {} : { contentType }),
     ...(requestId === undefined ? {} : { requestId })
   }, true)

@@ -61,6 +61,20 @@ describe("Wire.decode", () => {
     expect(error.issues).toEqual([{ path: ["addresses", 0, "zip"], message: "Expected 5 digits" }])
   })
 
+  it("reports what a client could not read whole as UnexpectedResponse, keeping a transient one's wait", () => {
+    const cut = Wire.decode({
+      status: 503,
+      headers: { "x-request-id": "req_cut", "retry-after": "9", "content-type": "application/json" },
+      body: new TextEncoder().encode('{"error":{"code":"SERVICE_UNAV'),
+      unread: "TooLarge"
+    })
+    expect(cut).toMatchObject({ _tag: "UnexpectedResponse", reason: "TooLarge", excerpt: '{"error":{"code":"SERVICE_UNAV', requestId: "req_cut" })
+    expect(ApiError.retryAfter(cut)).toEqual(Duration.seconds(9))
+    const odd = Wire.decode({ status: 404, body: new Uint8Array([0x28, 0xb5]), unread: "Undecodable" })
+    expect(odd).toMatchObject({ _tag: "UnexpectedResponse", reason: "Undecodable", status: 404 })
+    expect(odd.message).toBe("Unexpected 404 response with an undecodable body")
+  })
+
   it("reads fetch Headers, bytes and the bare form", () => {
     const error = Wire.decode({
       status: 403,

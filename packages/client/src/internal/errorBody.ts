@@ -14,19 +14,17 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as coding from "./contentCoding.js"
-import * as metadata from "./metadata.js"
 
 /**
- * What was read of a body: its bytes, and why it is not the whole body when it is not
- * (`TooLarge`: cut at the bound; `Undecodable`: in a content coding that could not be undone,
- * with the decoder's `cause`).
+ * What was read of a body: its bytes, and why it is not the whole body when it is not, in
+ * `Wire.decode`'s words (`TooLarge`: cut at the bound; `Undecodable`: in a content coding that
+ * could not be undone).
  *
  * @internal
  */
 export interface Body {
   readonly bytes: Uint8Array
-  readonly reason: "TooLarge" | "Undecodable" | undefined
-  readonly cause?: unknown
+  readonly unread: Wire.ResponseInput["unread"]
 }
 
 const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array => {
@@ -55,14 +53,14 @@ export const collect = <E>(stream: Stream.Stream<Uint8Array, E>, maxBytes: numbe
     const chunks: Array<Uint8Array> = []
     let size = 0
     const loop: Effect.Effect<Body, E> = Effect.matchEffect(pull, {
-      onFailure: (end) => Option.isNone(end) ? Effect.succeed({ bytes: concat(chunks, size), reason: undefined }) : Effect.fail(end.value),
+      onFailure: (end) => Option.isNone(end) ? Effect.succeed({ bytes: concat(chunks, size), unread: undefined }) : Effect.fail(end.value),
       onSuccess: (chunk) => {
         for (const bytes of chunk) {
           chunks.push(bytes)
           size += bytes.length
         }
         // One byte past the bound tells a body of exactly `maxBytes` from a longer one.
-        return size > maxBytes ? Effect.succeed({ bytes: concat(chunks, maxBytes), reason: "TooLarge" }) : loop
+        return size > maxBytes ? Effect.succeed({ bytes: concat(chunks, maxBytes), unread: "TooLarge" }) : loop
       }
     })
     return loop
@@ -84,7 +82,7 @@ export const read = (
     return collect(coding.decoded(codings, response.stream), maxBytes).pipe(
       Effect.catchIf(
         (failure): failure is coding.DecodeFailure => failure._tag === "DecodeFailure",
-        (failure) => Effect.succeed<Body>({ bytes: new Uint8Array(0), reason: "Undecodable", cause: failure.cause })
+        () => Effect.succeed<Body>({ bytes: new Uint8Array(0), unread: "Undecodable" })
       )
     )
   }
@@ -94,80 +92,17 @@ export const read = (
   if (Number.isSafeInteger(declared) && declared >= 0 && declared <= maxBytes) {
     return Effect.map(response.arrayBuffer, (buffer): Body => ({
       bytes: new Uint8Array(buffer, 0, Math.min(buffer.byteLength, maxBytes)),
-      reason: undefined
+      unread: undefined
     }))
   }
   return collect(response.stream, maxBytes)
 }
 
-// The longest excerpt an `UnexpectedResponse` keeps, in UTF-16 code units, as `Wire.decode` cuts
-// it; 4 KiB of bytes always decode to more than that.
-const excerptMaxLength = 1024
-const excerptMaxBytes = 4096
-const utf8 = new TextDecoder("utf-8")
-
-const excerptOf = (bytes: Uint8Array): string => {
-  const text = utf8.decode(bytes.subarray(0, excerptMaxBytes))
-  if (text.length <= excerptMaxLength) return text
-  const cut = text.slice(0, excerptMaxLength)
-  const last = cut.charCodeAt(cut.length - 1)
-  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut
-}
-
-// The wait a transient response's headers name, read by `Wire.decode` (the one reader of
-// `Retry-After`), for an error the client builds itself: the retries honour it as they honour the
-// wait `Wire.decode` keeps beside its own errors.
-const keepHeaderWait = (error: object, response: HttpClientResponse.HttpClientResponse, headers: Headers.Headers, now: number) => {
-  const wait = ApiError.retryAfter(Wire.decode({ status: response.status, headers, body: "", now }))
-  if (wait !== undefined) metadata.setRetryAfter(error, wait)
-}
-
-// A body cut at the bound: `Wire.decode` cannot know it was cut, so the client says so.
-const tooLarge = (
-  response: HttpClientResponse.HttpClientResponse,
-  headers: Headers.Headers,
-  bytes: Uint8Array,
-  now: number
-): ApiError.UnexpectedResponse => {
-  const contentType = headers["content-type"]
-  const requestId = headers["x-request-id"]
-  const error = new ApiError.UnexpectedResponse({
-    reason: "TooLarge",
-    status: response.status,
-    excerpt: excerptOf(bytes),
-    ...(contentType === undefined ? {} : { contentType }),
-    ...(requestId === undefined ? {} : { requestId })
-  })
-  keepHeaderWait(error, response, headers, now)
-  return error
-}
-
-// A body in a content coding the client cannot undo: the platform's own error for a body that
-// does not decode, naming the coding. Not an `UnexpectedResponse`: nothing of the body could be
-// read, not even an excerpt.
-const undecodable = (
-  response: HttpClientResponse.HttpClientResponse,
-  headers: Headers.Headers,
-  cause: unknown,
-  now: number
-): HttpClientError.ResponseError => {
-  const error = new HttpClientError.ResponseError({
-    request: response.request,
-    response,
-    reason: "Decode",
-    cause,
-    description: `the body of the ${response.status} response is in a content coding the client cannot undo ` +
-      `(Content-Encoding: ${headers["content-encoding"] ?? ""})`
-  })
-  keepHeaderWait(error, response, headers, now)
-  return error
-}
-
 /**
  * The typed error of a non-2xx response. A body cut off by the network is a transport failure
  * (the next attempt may well get it whole), not a decode failure, so it becomes a `RequestError`
- * with reason `Transport`; a body in a coding the client cannot undo is a `ResponseError` with
- * reason `Decode`.
+ * with reason `Transport`; a body cut at the bound or in a coding the client cannot undo is an
+ * `UnexpectedResponse` that says so (`TooLarge`, `Undecodable`).
  *
  * @internal
  */
@@ -190,13 +125,7 @@ export const decode = (
     onSuccess: (body) =>
       Effect.clockWith((clock) => {
         const now = clock.unsafeCurrentTimeMillis()
-        return Effect.fail<ApiError.Any | HttpClientError.ResponseError>(
-          body.reason === "Undecodable"
-            ? undecodable(response, headers, body.cause, now)
-            : body.reason === "TooLarge"
-            ? tooLarge(response, headers, body.bytes, now)
-            : Wire.decode({ status: response.status, headers, body: body.bytes, now })
-        )
+        return Effect.fail(Wire.decode({ status: response.status, headers, body: body.bytes, now, unread: body.unread }))
       })
   })
 }

@@ -17,7 +17,6 @@ import * as Schedule from "effect/Schedule"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as Interval from "effect/ScheduleInterval"
 import type * as Clock from "effect/Clock"
-import * as metadata from "./metadata.js"
 import * as Bucket from "./retryBudget.js"
 
 /** @internal */
@@ -123,22 +122,16 @@ export const resolve = (options: Options = {}): Resolved => ({
 })
 
 // The statuses a response that is not the wire format may pass with, as `UnexpectedResponse` has it.
-const isTransientStatus = (status: number): boolean => status >= 500 && status <= 504 && status !== 501
-
 /**
- * What retries: an error `ApiError.isTransient` accepts, a transport failure, and a 500, 502, 503
- * or 504 whose body is in a content coding the client could not undo (a `ResponseError` with
- * reason `Decode`): like a proxy's page, it is the status that may pass.
+ * What retries: an error `ApiError.isTransient` accepts (a 500, 502, 503 or 504 whose body could
+ * not be read included: like a proxy's page, it is the status that may pass) and a transport
+ * failure.
  *
  * @internal
  */
-export const isRetryable = (error: unknown): boolean => {
-  if (ApiError.isTransient(error)) return true
-  if (!HttpClientError.isHttpClientError(error)) return false
-  return error._tag === "RequestError"
-    ? error.reason === "Transport"
-    : error.reason === "Decode" && isTransientStatus(error.response.status)
-}
+export const isRetryable = (error: unknown): boolean =>
+  ApiError.isTransient(error) ||
+  (HttpClientError.isHttpClientError(error) && error._tag === "RequestError" && error.reason === "Transport")
 
 /**
  * The computed wait before retry number `retry` (1 for the first retry), without any
@@ -160,7 +153,7 @@ export const backoff = (options: Resolved, retry: number, random: number): numbe
  * @internal
  */
 export const delay = (options: Resolved, error: unknown, retry: number, random: number): number => {
-  const asked = ApiError.retryAfter(error) ?? metadata.retryAfter(error)
+  const asked = ApiError.retryAfter(error)
   return asked === undefined
     ? backoff(options, retry, random)
     : Math.ceil(Math.min(Duration.toMillis(asked), options.maxRetryAfterMillis))
