@@ -1,7 +1,8 @@
 import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { ApiError } from "@errata/core"
-import { Ids, Input, ServerErrors } from "@errata/server"
+import { Ids } from "@errata/api"
+import { Input, ServerErrors } from "@errata/server"
 import { Effect, Layer, Schema } from "effect"
 import { createServer } from "node:http"
 

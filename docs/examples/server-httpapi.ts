@@ -1,6 +1,7 @@
 import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { ApiError } from "@errata/core"
-import { CatalogErrors, Ids, RateLimit, ServerErrors } from "@errata/server"
+import { CatalogErrors, Ids } from "@errata/api"
+import { RateLimit, ServerErrors } from "@errata/server"
 import { Effect, Layer, Schema } from "effect"
 
 const contactId = HttpApiSchema.param("contactId", Ids.ContactId)

@@ -1,6 +1,7 @@
 import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { ApiError } from "@errata/core"
-import { Ids, Input, RateLimit, ServerErrors } from "@errata/server"
+import { Ids } from "@errata/api"
+import { Input, RateLimit, ServerErrors } from "@errata/server"
 import { Effect, Layer, Schema } from "effect"
 
 const NewContact = Schema.Struct({

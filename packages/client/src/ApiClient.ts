@@ -21,6 +21,11 @@
  *
  * @since 0.1.0
  */
+import type * as HttpApi from "@effect/platform/HttpApi"
+import * as HttpApiClient from "@effect/platform/HttpApiClient"
+import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
+import type * as HttpApiGroup from "@effect/platform/HttpApiGroup"
+import type * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -36,11 +41,14 @@ import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
+import type * as ParseResult from "effect/ParseResult"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import type * as Tracer from "effect/Tracer"
+import type { Simplify } from "effect/Types"
 import * as errorBody from "./internal/errorBody.js"
+import * as derived from "./internal/fromApi.js"
 import * as attemptCount from "./internal/attempts.js"
 import * as redirect from "./internal/redirect.js"
 import * as policy from "./internal/retryPolicy.js"
@@ -549,3 +557,121 @@ export const layerConfig = (
   }
 ): Layer.Layer<ApiClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
   Layer.effect(ApiClient, Effect.flatMap(Config.unwrap(options), make))
+
+// What a method of a derived client can fail with: the catalog errors declared on its endpoint,
+// its group and its API, drift, the transport, and a body (or request) its schemas reject.
+type MethodFailure<E> =
+  | Extract<E, ApiError.ApiError>
+  | ApiError.UnknownApiError
+  | ApiError.UnexpectedResponse
+  | HttpClientError.HttpClientError
+  | ParseResult.ParseError
+
+type Method<Endpoint, Inherited> = [Endpoint] extends [
+  HttpApiEndpoint.HttpApiEndpoint<
+    infer _Name,
+    infer _Method,
+    infer Path,
+    infer UrlParams,
+    infer Payload,
+    infer Headers,
+    infer Success,
+    infer Error,
+    infer _R,
+    infer _RE
+  >
+] ? <WithResponse extends boolean = false>(
+    request: Simplify<HttpApiEndpoint.HttpApiEndpoint.ClientRequest<Path, UrlParams, Payload, Headers, WithResponse>>
+  ) => Effect.Effect<
+    WithResponse extends true ? [Success, HttpClientResponse.HttpClientResponse] : Success,
+    MethodFailure<Error | Inherited>
+  >
+  : never
+
+type Group<G, ApiE> = [G] extends [HttpApiGroup.HttpApiGroup<infer _Id, infer Endpoints, infer GroupE, infer _R, infer _TopLevel>]
+  ? { readonly [Endpoint in Endpoints as HttpApiEndpoint.HttpApiEndpoint.Name<Endpoint>]: Method<Endpoint, GroupE | ApiE> }
+  : never
+
+type TopLevel<Groups, ApiE> = Extract<Groups, { readonly topLevel: true }> extends
+  HttpApiGroup.HttpApiGroup<infer _Id, infer Endpoints, infer GroupE, infer _R, infer _TopLevel>
+  ? Endpoints extends infer Endpoint ? [HttpApiEndpoint.HttpApiEndpoint.Name<Endpoint>, Method<Endpoint, GroupE | ApiE>] : never
+  : never
+
+/**
+ * The client `fromApi` derives from an `HttpApi` definition: one method per endpoint, under its
+ * group's name (top-level groups' at the root), taking what `HttpApiClient` takes (`path`,
+ * `urlParams`, `payload`, `headers`, `withResponse`) and failing with exactly the catalog errors
+ * declared on that endpoint, its group and its API, plus `UnknownApiError` and
+ * `UnexpectedResponse` for drift, the platform's `HttpClientError` and a `ParseError` for a body
+ * or a request its schemas reject.
+ *
+ * @example
+ * import { HttpApi, HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
+ * import { Schema } from "effect"
+ * import { CatalogErrors } from "@errata/api"
+ * import type { ApiClient } from "@errata/client"
+ *
+ * class Api extends HttpApi.make("api").add(
+ *   HttpApiGroup.make("contacts").add(
+ *     HttpApiEndpoint.get("list", "/contacts").addSuccess(Schema.Array(Schema.String)).pipe(CatalogErrors.add("INVALID_INPUT"))
+ *   )
+ * ) {}
+ * type Client = ApiClient.ForApi<typeof Api>
+ * type List = Client["contacts"]["list"]
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ForApi<Api> = Api extends HttpApi.HttpApi<infer _Id, infer Groups, infer ApiE, infer _R> ? Simplify<
+    & { readonly [G in Extract<Groups, { readonly topLevel: false }> as HttpApiGroup.HttpApiGroup.Name<G>]: Group<G, ApiE> }
+    & { readonly [M in TopLevel<Groups, ApiE> as M[0]]: M[1] }
+  >
+  : never
+
+/**
+ * Derives a typed client from an `HttpApi` definition, the one the server is built from, over the
+ * errata client that `fromHttpClient` builds from the same `options`: base URL, key, retries with
+ * `Retry-After` and the retry budget, idempotency keys, the error body bound, timeouts and spans.
+ * Success bodies are decoded with each endpoint's success schema; every non-2xx response is the
+ * errata error `Wire.decode` gives, with its request ID, so a 503 is retried before the method
+ * sees it. A catalog error the endpoint does not declare is drift, and arrives as
+ * `UnknownApiError` with its code. Declare errors with `CatalogErrors.add` (`@errata/api`).
+ *
+ * @example
+ * import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema } from "@effect/platform"
+ * import { Effect, Schema } from "effect"
+ * import { CatalogErrors, Ids } from "@errata/api"
+ * import { ApiClient } from "@errata/client"
+ *
+ * const contactId = HttpApiSchema.param("contactId", Ids.ContactId)
+ * class Api extends HttpApi.make("api").add(
+ *   HttpApiGroup.make("contacts").add(
+ *     HttpApiEndpoint.get("get")`/contacts/${contactId}`
+ *       .addSuccess(Schema.Struct({ name: Schema.String }))
+ *       .pipe(CatalogErrors.add("NOT_FOUND", "INVALID_CONTACT_ID"))
+ *   )
+ * ) {}
+ *
+ * const program = Effect.gen(function*() {
+ *   const client = yield* ApiClient.fromApi(Api, { baseUrl: "https://api.example.com/v1", apiKey: "sk_live_…" })
+ *   return yield* client.contacts.get({ path: { contactId: Ids.ContactId.make("550e8400-e29b-41d4-a716-446655440000") } })
+ * }).pipe(Effect.catchTags({ NotFound: (e) => Effect.succeed({ name: `gone (request ${e.requestId})` }) }))
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromApi = <ApiId extends string, Groups extends HttpApiGroup.HttpApiGroup.Any, ApiE, ApiR>(
+  api: HttpApi.HttpApi<ApiId, Groups, ApiE, ApiR>,
+  options: Options
+): Effect.Effect<
+  ForApi<HttpApi.HttpApi<ApiId, Groups, ApiE, ApiR>>,
+  never,
+  HttpClient.HttpClient | HttpApiMiddleware.HttpApiMiddleware.Without<ApiR | HttpApiGroup.HttpApiGroup.ClientContext<Groups>>
+> =>
+  Effect.flatMap(make(options), (httpClient) =>
+    Effect.map(
+      HttpApiClient.makeWith(api, { httpClient }),
+      // Boundary: `narrowed` keeps the methods `makeWith` built, each failing only with the errors
+      // `ForApi` names for it (the undeclared catalog errors become `UnknownApiError`).
+      (client) => derived.narrowed(api, client) as ForApi<HttpApi.HttpApi<ApiId, Groups, ApiE, ApiR>>
+    ))

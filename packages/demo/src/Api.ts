@@ -12,7 +12,7 @@ import {
   HttpApiSecurity,
   OpenApi
 } from "@effect/platform"
-import { CatalogErrors, Ids } from "@errata/server"
+import { CatalogErrors, Ids } from "@errata/api"
 import { Context, Predicate, Schema } from "effect"
 import * as Domain from "./Domain.js"
 import { Fault } from "./Faults.js"

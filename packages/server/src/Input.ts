@@ -11,7 +11,8 @@
  * @example
  * import { HttpRouter, HttpServerResponse } from "@effect/platform"
  * import { Effect, Schema } from "effect"
- * import { Ids, Input } from "@errata/server"
+ * import { Ids } from "@errata/api"
+ * import { Input } from "@errata/server"
  *
  * const route = HttpRouter.get(
  *   "/contacts/:contactId",
@@ -99,7 +100,8 @@ export const query = <A, I, R>(
  * @example
  * import { HttpRouter, HttpServerResponse } from "@effect/platform"
  * import { Effect, Schema } from "effect"
- * import { Ids, Input } from "@errata/server"
+ * import { Ids } from "@errata/api"
+ * import { Input } from "@errata/server"
  *
  * const get = HttpRouter.get(
  *   "/contacts/:contactId",

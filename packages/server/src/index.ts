@@ -11,21 +11,6 @@
 export * as ServerErrors from "./ServerErrors.js"
 
 /**
- * Adding catalog errors to `HttpApi` endpoints, groups and APIs, with their statuses and wire
- * schemas in the OpenAPI document.
- *
- * @since 0.1.0
- */
-export * as CatalogErrors from "./CatalogErrors.js"
-
-/**
- * Branded UUID schemas for resource IDs whose decode failures become `INVALID_*_ID`.
- *
- * @since 0.1.0
- */
-export * as Ids from "./Ids.js"
-
-/**
  * Decoding the body, query and path of hand-written routes into catalog errors.
  *
  * @since 0.1.0

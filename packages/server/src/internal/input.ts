@@ -5,14 +5,14 @@
  *
  * @internal
  */
-import { ApiError, type Catalog } from "@errata/core"
+import { Ids } from "@errata/api"
+import { ApiError } from "@errata/core"
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
-import { InvalidIdCode } from "./idCode.js"
 
 /** The most issues one response lists; a huge invalid array must not become a huge response. */
 export const MAX_ISSUES = 50
@@ -33,43 +33,6 @@ export const truncate = (text: string, max: number, marker = ""): string => {
   const head = text.slice(0, max - marker.length)
   const last = head.charCodeAt(head.length - 1)
   return (last >= 0xd800 && last <= 0xdbff ? head.slice(0, -1) : head) + marker
-}
-
-/** The codes an ID schema can be annotated with. */
-export type IdCode = Extract<Catalog.Code, "INVALID_CONTACT_ID" | "INVALID_MESSAGE_ID" | "INVALID_BUSINESS_ID">
-
-const isIdCode = (u: unknown): u is IdCode =>
-  u === "INVALID_CONTACT_ID" || u === "INVALID_MESSAGE_ID" || u === "INVALID_BUSINESS_ID"
-
-/**
- * The code a schema's decode failures are answered with, looked up through refinements,
- * transformations and unions so that `Schema.optional(ContactId)` or a renamed param still count.
- */
-export const invalidIdCodeOf = (ast: AST.AST): IdCode | undefined => {
-  const seen = new Set<AST.AST>()
-  const visit = (node: AST.AST): IdCode | undefined => {
-    if (seen.has(node)) return undefined
-    seen.add(node)
-    const own = Option.getOrUndefined(AST.getAnnotation<unknown>(node, InvalidIdCode))
-    if (isIdCode(own)) return own
-    switch (node._tag) {
-      case "Refinement":
-        return visit(node.from)
-      case "Transformation":
-        return visit(node.to) ?? visit(node.from)
-      case "Suspend":
-        return visit(node.f())
-      case "Union":
-        for (const member of node.types) {
-          const code = visit(member)
-          if (code !== undefined) return code
-        }
-        return undefined
-      default:
-        return undefined
-    }
-  }
-  return visit(ast)
 }
 
 const pathSegment = (key: PropertyKey): string | number => (typeof key === "symbol" ? String(key) : key)
@@ -409,13 +372,13 @@ export const headersError = (issue: ParseResult.ParseIssue): Effect.Effect<ApiEr
   Effect.map(issuesOf(issue), (issues) => new ApiError.InvalidInput({ details: { issues } }))
 
 interface IdFailure {
-  readonly code: IdCode
+  readonly code: Ids.InvalidIdCode
   readonly actual: unknown
 }
 
 const idFailureOf = (issue: ParseResult.ParseIssue): IdFailure | undefined => {
   if (issue._tag !== "Missing" && "ast" in issue) {
-    const code = invalidIdCodeOf(issue.ast)
+    const code = Ids.codeOf(issue.ast)
     if (code !== undefined) return { code, actual: issue.actual }
   }
   switch (issue._tag) {

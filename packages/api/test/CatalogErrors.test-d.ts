@@ -1,6 +1,6 @@
 import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup, HttpApiSchema } from "@effect/platform"
 import { ApiError } from "@errata/core"
-import { CatalogErrors, Ids } from "@errata/server"
+import { CatalogErrors, Ids } from "@errata/api"
 import { describe, expectTypeOf, it } from "vitest"
 import { Effect, Schema } from "effect"
 

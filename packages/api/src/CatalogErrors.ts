@@ -7,7 +7,7 @@
  * @example
  * import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema } from "@effect/platform"
  * import { Schema } from "effect"
- * import { CatalogErrors, Ids } from "@errata/server"
+ * import { CatalogErrors, Ids } from "@errata/api"
  *
  * const contactId = HttpApiSchema.param("contactId", Ids.ContactId)
  * class Contacts extends HttpApiGroup.make("contacts")
@@ -29,6 +29,7 @@ import { dual } from "effect/Function"
 import * as ParseResult from "effect/ParseResult"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+import * as AST from "effect/SchemaAST"
 
 // What errors can be added to.
 type Target = HttpApiEndpoint.HttpApiEndpoint.Any | HttpApiGroup.HttpApiGroup.Any | HttpApi.HttpApi.Any
@@ -134,7 +135,7 @@ const wireJsonSchema = (codes: ReadonlyArray<Catalog.Code>): Record<string, unkn
  *
  * @example
  * import { HttpApiSchema } from "@effect/platform"
- * import { CatalogErrors } from "@errata/server"
+ * import { CatalogErrors } from "@errata/api"
  * const badRequest = CatalogErrors.schema("VALIDATION_ERROR", "INVALID_INPUT")
  * HttpApiSchema.getStatusError(badRequest) // 400
  *
@@ -179,6 +180,7 @@ export const schema = <const C extends Catalog.Code>(
         : ParseResult.fail(new ParseResult.Type(ast, e, `Expected one of ${codes.join(", ")}`))
     }
   }).annotations({
+    [CodesAnnotation]: codes,
     title: entries.map((e) => e.tag).join(" | "),
     description: entries.map((e) => `${e.code}: ${e.message}`).join("; "),
     // What `HttpApiSchema.annotations({ status })` writes, on the same node. Codes of different
@@ -187,6 +189,53 @@ export const schema = <const C extends Catalog.Code>(
       ? { [HttpApiSchema.AnnotationStatus]: statuses[0] }
       : {})
   })
+}
+
+// The codes a `schema` stands for, on its node, for `codesOf`.
+const CodesAnnotation: unique symbol = Symbol.for("@errata/api/CatalogErrors/Codes")
+
+const codeByTag: ReadonlyMap<string, Catalog.Code> = new Map(Catalog.all.map((entry) => [entry.tag, entry.code]))
+
+// The `_tag` literal of a `Schema.TaggedError` class's encoded side.
+const tagOf = (ast: AST.AST): string | undefined => {
+  if (ast._tag !== "Transformation" || ast.from._tag !== "TypeLiteral") return undefined
+  const tag = ast.from.propertySignatures.find((signature) => signature.name === "_tag")?.type
+  return tag?._tag === "Literal" && typeof tag.literal === "string" ? tag.literal : undefined
+}
+
+/**
+ * The catalog codes an error schema stands for: those of a `CatalogErrors.schema` (as `add`
+ * declares them), of a catalog class added as it is, and of every member of a union of them. For
+ * what reads an API definition: errata's client narrows each endpoint's errors with it.
+ *
+ * @example
+ * import { Schema } from "effect"
+ * import { ApiError } from "@errata/core"
+ * import { CatalogErrors } from "@errata/api"
+ * CatalogErrors.codesOf(Schema.Union(CatalogErrors.schema("NOT_FOUND"), ApiError.Unauthorized)) // ["NOT_FOUND", "UNAUTHORIZED"]
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const codesOf = (schema: Schema.Schema.All | AST.AST): ReadonlyArray<Catalog.Code> => {
+  const codes: Array<Catalog.Code> = []
+  const visit = (ast: AST.AST): void => {
+    const own: unknown = ast.annotations[CodesAnnotation]
+    if (Array.isArray(own)) {
+      const declared: ReadonlyArray<unknown> = own
+      for (const code of declared) {
+        const entry = typeof code === "string" ? Catalog.byCode(code) : undefined
+        if (entry !== undefined) codes.push(entry.code)
+      }
+      return
+    }
+    if (ast._tag === "Union") return ast.types.forEach(visit)
+    if (ast._tag === "Suspend") return visit(ast.f())
+    const code = codeByTag.get(tagOf(ast) ?? "")
+    if (code !== undefined) codes.push(code)
+  }
+  visit("ast" in schema ? schema.ast : schema)
+  return [...new Set(codes)]
 }
 
 const byStatus = (codes: ReadonlyArray<Catalog.Code>): ReadonlyArray<readonly [Catalog.Code, ...Array<Catalog.Code>]> => {
@@ -226,7 +275,7 @@ const asApi = (self: HttpApi.HttpApi.Any) => self as HttpApi.HttpApi.AnyWithProp
  * @example
  * import { HttpApiEndpoint } from "@effect/platform"
  * import { Schema } from "effect"
- * import { CatalogErrors } from "@errata/server"
+ * import { CatalogErrors } from "@errata/api"
  *
  * const listContacts = HttpApiEndpoint.get("listContacts", "/contacts")
  *   .addSuccess(Schema.Array(Schema.String))
@@ -256,7 +305,7 @@ export const add: {
  *
  * @example
  * import { HttpApi } from "@effect/platform"
- * import { CatalogErrors } from "@errata/server"
+ * import { CatalogErrors } from "@errata/api"
  * const api = HttpApi.make("api").pipe(CatalogErrors.addAll)
  *
  * @since 0.1.0
@@ -493,7 +542,7 @@ const unusedAfterDecodeError: ReadonlyArray<string> = ["HttpApiDecodeError", "Is
  *
  * @example
  * import { HttpApi, OpenApi } from "@effect/platform"
- * import { CatalogErrors } from "@errata/server"
+ * import { CatalogErrors } from "@errata/api"
  *
  * const api = HttpApi.make("api").annotate(OpenApi.Transform, CatalogErrors.withoutDecodeError)
  *
