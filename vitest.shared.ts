@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
-const packages = ["core", "api", "client", "server"] as const
+const packages = ["dialect", "core", "api", "client", "server"] as const
 
 const source = (name: string, module: string) =>
   fileURLToPath(new URL(`./packages/${name}/src/${module}.ts`, import.meta.url))
@@ -15,11 +15,22 @@ const subpaths = packages.flatMap((name) =>
     .map((file) => [`@errata/${name}/${file.slice(0, -3)}`, source(name, file.slice(0, -3))] as const)
 )
 
+// The dialect's shared test data (`@errata/dialect/fixtures/golden`), beside its sources.
+const fixtures = readdirSync(new URL("./packages/dialect/fixtures/", import.meta.url))
+  .filter((file) => file.endsWith(".ts"))
+  .map((file) =>
+    [
+      `@errata/dialect/fixtures/${file.slice(0, -3)}`,
+      fileURLToPath(new URL(`./packages/dialect/fixtures/${file}`, import.meta.url))
+    ] as const
+  )
+
 /**
  * Tests run against the sources, so `pnpm test` needs no build first. An object, as both Vite and
  * esbuild (the load bench's bundle) take it.
  */
 export const alias: Record<string, string> = Object.fromEntries([
+  ...fixtures,
   ...subpaths,
   ...packages.map((name) => [`@errata/${name}`, source(name, "index")] as const)
 ])

@@ -14,6 +14,7 @@ const project = (name: string): TestProjectConfiguration => ({
 
 /** One project per package, the docs whose samples are compiled and run, and the type tests. */
 export const projects: Array<TestProjectConfiguration> = [
+  project("dialect"),
   project("core"),
   project("api"),
   project("client"),

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/docgen" || exit 1
 # A failed example run leaves its files behind, where `tsc -p tsconfig.check.json` and ESLint look.
 trap 'rm -rf ../../docs/api/*/examples' EXIT
 failed=()
-for package in core api client server; do
+for package in dialect core api client server; do
   echo "::: docgen: @errata/$package"
   if (cd "$package" && docgen); then
     # docgen starts each page with a blank line, so Prettier 3.10 (docgen formats with it) prints the

@@ -4,7 +4,7 @@ import { ApiClient } from "@errata/client"
 import { ApiError } from "@errata/core"
 import { Cause, Effect, Exit, Layer, Predicate } from "effect"
 import type { ServerResponse } from "node:http"
-import { cases, type MalformedCase } from "../../core/test/fixtures/malformed.js"
+import { cases, type MalformedCase } from "@errata/dialect/fixtures/malformed"
 import * as TestServer from "./TestServer.js"
 
 const layerFor = (baseUrl: string, options: Partial<ApiClient.Options> = {}) =>

@@ -4,7 +4,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { ApiClient, Retry } from "@errata/client"
 import { ApiError, Catalog, Wire } from "@errata/core"
 import { Duration, Effect, Fiber, Layer, Schedule, TestClock } from "effect"
-import * as policy from "../src/internal/retryPolicy.js"
+import * as policy from "@errata/dialect/Backoff"
 import * as TestServer from "./TestServer.js"
 
 const layerFor = (baseUrl: string, options: Partial<ApiClient.Options> = {}) =>

@@ -19,7 +19,7 @@ import * as core from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
-import * as Catalog from "./Catalog.js"
+import * as Catalog from "@errata/dialect/Catalog"
 import * as internal from "./internal/catalogError.js"
 import { CatalogError, TypeId } from "./internal/catalogError.js"
 

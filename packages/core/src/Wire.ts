@@ -8,9 +8,10 @@
  */
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+import * as Catalog from "@errata/dialect/Catalog"
+import * as RetryAfter from "@errata/dialect/RetryAfter"
 import * as ApiError from "./ApiError.js"
-import * as Catalog from "./Catalog.js"
-import * as RetryAfter from "./internal/retryAfter.js"
+import * as HeaderWait from "./internal/retryAfter.js"
 
 // The error object inside the envelope, with the code as an enum of the catalog.
 const ErrorObject = Schema.Struct({
@@ -168,7 +169,7 @@ const withHeaderWait = <E extends ApiError.Any>(error: E, input: ResponseInput):
   const retryAfterMs = headerLower(input.headers, "retry-after-ms")
   if (retryAfter === undefined && retryAfterMs === undefined) return error
   const wait = RetryAfter.fromHeaders(retryAfterMs, retryAfter, input.now ?? Date.now())
-  if (wait !== undefined) RetryAfter.record(error, wait)
+  if (wait !== undefined) HeaderWait.record(error, wait)
   return error
 }
 

@@ -13,7 +13,8 @@
  */
 
 /**
- * The single table of codes, tags, statuses, categories and default messages.
+ * The single table of codes, tags, statuses, categories and default messages: `@errata/dialect`'s
+ * `Catalog`, the one both editions share.
  *
  * @example
  * import { Catalog } from "@errata/core"
@@ -21,7 +22,7 @@
  *
  * @since 0.1.0
  */
-export * as Catalog from "./Catalog.js"
+export * as Catalog from "@errata/dialect/Catalog"
 
 /**
  * The typed error classes, their unions and predicates.

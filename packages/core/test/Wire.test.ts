@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Exit, FastCheck as fc, Schema } from "effect"
 import { ApiError, Catalog, Wire } from "@errata/core"
-import { cases } from "./fixtures/malformed.js"
+import { cases } from "@errata/dialect/fixtures/malformed"
 
 const fromWire = (encoded: Wire.Encoded) =>
   Wire.decode({ status: encoded.status, headers: encoded.headers, body: JSON.stringify(encoded.body) })

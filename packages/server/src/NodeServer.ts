@@ -110,7 +110,7 @@ const messageOf = (code: string | undefined, maxHeaderSize: number): string => {
 
 const answerOf = (message: string, id: string) => {
   const { body, headers, status } = Wire.encode(new ApiError.InvalidInput({ message }))
-  return { status, headers: { ...headers, [RequestId.HEADER]: id, connection: "close" }, body: JSON.stringify(body) }
+  return { status, headers: { ...headers, [RequestId.header]: id, connection: "close" }, body: JSON.stringify(body) }
 }
 
 // The answer as bytes for a bare socket, where Node gives no response object to write it with.

@@ -80,7 +80,7 @@ export const respond = (error: ApiError.ApiError): HttpServerResponse.HttpServer
 // (an error received from an upstream API and raised again keeps the upstream's ID).
 const respondTo = (error: ApiError.ApiError, id: string): HttpServerResponse.HttpServerResponse => {
   const { body, headers, status } = Wire.encode(error)
-  return HttpServerResponse.unsafeJson(body, { status, headers: { ...headers, [RequestId.HEADER]: id } })
+  return HttpServerResponse.unsafeJson(body, { status, headers: { ...headers, [RequestId.header]: id } })
 }
 
 /**
@@ -129,7 +129,7 @@ export interface Options {
 const internalError = new ApiError.InternalError()
 
 const withId = (response: HttpServerResponse.HttpServerResponse, id: string) =>
-  HttpServerResponse.setHeader(response, RequestId.HEADER, id)
+  HttpServerResponse.setHeader(response, RequestId.header, id)
 
 const answer = (cause: Cause.Cause<unknown>, id: string) =>
   Effect.flatMap(Failure.outcomeOf(cause), (outcome) => {

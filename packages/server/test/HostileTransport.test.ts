@@ -20,7 +20,7 @@ import { Input, ServerErrors } from "@errata/server"
 import * as NodeServer from "@errata/server/NodeServer"
 import { Context, Effect, Fiber, Layer, Schema } from "effect"
 import { Worker } from "node:worker_threads"
-import { isSafe as isSafeRequestId } from "../src/internal/requestId.js"
+import { isSafe as isSafeRequestId } from "@errata/dialect/RequestId"
 import { bytesOf, exchange, head, type RawResponse } from "./support/Raw.js"
 
 // Sent in every hostile request; it must never come back.

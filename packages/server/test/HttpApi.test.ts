@@ -14,7 +14,7 @@ import { ServerErrors } from "@errata/server"
 import { Effect, Layer, Schema } from "effect"
 import { at, toJson, notJsonResponse } from "./support/Json.js"
 import { send, serveLayer } from "./support/Serve.js"
-import { isSafe as isSafeRequestId } from "../src/internal/requestId.js"
+import { isSafe as isSafeRequestId } from "@errata/dialect/RequestId"
 
 const contactId = HttpApiSchema.param("contactId", Ids.ContactId)
 const messageId = HttpApiSchema.param("messageId", Ids.MessageId)

@@ -4,7 +4,7 @@ import { ApiError, Catalog, Wire } from "@errata/core"
 import { ServerErrors } from "@errata/server"
 import { Cause, Effect, FastCheck, Fiber, HashMap, Layer, Logger, LogLevel, Option, Schema } from "effect"
 import { rawHeaders, send, sendRaw, serveApp, serveLayer } from "./support/Serve.js"
-import { isSafe as isSafeRequestId } from "../src/internal/requestId.js"
+import { isSafe as isSafeRequestId } from "@errata/dialect/RequestId"
 
 /** Where the docs say the request ID is: the log annotation and the span attribute. */
 const LOG_ANNOTATION = "requestId"

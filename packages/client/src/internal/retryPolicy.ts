@@ -8,6 +8,7 @@
  */
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import { ApiError } from "@errata/core"
+import * as Backoff from "@errata/dialect/Backoff"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as LogLevel from "effect/LogLevel"
@@ -20,34 +21,17 @@ import type * as Clock from "effect/Clock"
 import * as Bucket from "./retryBudget.js"
 
 /** @internal */
-export interface Options {
-  /**
-   * The most retries after the first attempt; `0` turns retrying off.
-   * @default 5
-   */
-  readonly times?: number | undefined
+export interface Options extends Pick<Backoff.Options, "times" | "factor" | "jitter"> {
   /**
    * The wait before the first retry; each later wait is `factor` times the one before.
    * @default "1 second"
    */
   readonly base?: Duration.DurationInput | undefined
   /**
-   * How much each computed wait grows over the previous one.
-   * @default 2
-   */
-  readonly factor?: number | undefined
-  /**
    * The longest computed wait, after jitter.
    * @default "60 seconds"
    */
   readonly maxDelay?: Duration.DurationInput | undefined
-  /**
-   * The spread of a computed wait as a fraction of it: `0.2` draws each wait uniformly from
-   * ±20% of its nominal value, so many clients do not retry in lockstep. A `Retry-After` is never
-   * jittered.
-   * @default 0.2
-   */
-  readonly jitter?: number | undefined
   /**
    * How long a request keeps retrying, counted from its first failure as `Schedule.upTo` counts:
    * a retry whose wait would end after it is not made, and the last error is returned instead.
@@ -78,48 +62,25 @@ export interface Options {
   readonly idempotencyKey?: boolean | undefined
 }
 
-/** The options with every default filled in, in milliseconds. @internal */
-export interface Resolved {
-  readonly times: number
-  readonly baseMillis: number
-  readonly factor: number
-  readonly maxDelayMillis: number
-  readonly jitter: number
-  readonly upToMillis: number | undefined
-  readonly maxRetryAfterMillis: number
-}
-
-/** @internal */
-export const defaults: Resolved = {
-  times: 5,
-  baseMillis: 1_000,
-  factor: 2,
-  maxDelayMillis: 60_000,
-  jitter: 0.2,
-  upToMillis: undefined,
-  maxRetryAfterMillis: 60_000
-}
-
-const millis = (input: Duration.DurationInput | undefined, fallback: number): number =>
-  input === undefined ? fallback : Duration.toMillis(Duration.decode(input))
-
-const clamp = (value: number, min: number, max: number): number => Math.min(Math.max(value, min), max)
+const millis = (input: Duration.DurationInput | undefined): number | undefined =>
+  input === undefined ? undefined : Duration.toMillis(Duration.decode(input))
 
 /**
- * Fills in the defaults, and keeps nonsense (negative counts, jitter above 100%) from turning into
- * a retry storm.
+ * Fills in the defaults (`@errata/dialect`'s `Backoff.resolve`, which also keeps nonsense from
+ * turning into a retry storm), the durations as milliseconds.
  *
  * @internal
  */
-export const resolve = (options: Options = {}): Resolved => ({
-  times: Math.max(0, Math.floor(options.times ?? defaults.times)),
-  baseMillis: Math.max(0, millis(options.base, defaults.baseMillis)),
-  factor: Math.max(1, options.factor ?? defaults.factor),
-  maxDelayMillis: Math.max(0, millis(options.maxDelay, defaults.maxDelayMillis)),
-  jitter: clamp(options.jitter ?? defaults.jitter, 0, 1),
-  upToMillis: options.upTo === undefined ? undefined : Math.max(0, millis(options.upTo, 0)),
-  maxRetryAfterMillis: Math.max(0, millis(options.maxRetryAfter, defaults.maxRetryAfterMillis))
-})
+export const resolve = (options: Options = {}): Backoff.Resolved =>
+  Backoff.resolve({
+    times: options.times,
+    baseMillis: millis(options.base),
+    factor: options.factor,
+    maxDelayMillis: millis(options.maxDelay),
+    jitter: options.jitter,
+    upToMillis: millis(options.upTo),
+    maxRetryAfterMillis: millis(options.maxRetryAfter)
+  })
 
 // The statuses a response that is not the wire format may pass with, as `UnexpectedResponse` has it.
 /**
@@ -133,51 +94,28 @@ export const isRetryable = (error: unknown): boolean =>
   ApiError.isTransient(error) ||
   (HttpClientError.isHttpClientError(error) && error._tag === "RequestError" && error.reason === "Transport")
 
-/**
- * The computed wait before retry number `retry` (1 for the first retry), without any
- * `Retry-After`: `base * factor^(retry - 1)`, spread by the jitter (`random` in [0, 1)), at most
- * `maxDelay`. In whole milliseconds.
- *
- * @internal
- */
-export const backoff = (options: Resolved, retry: number, random: number): number => {
-  const nominal = Math.min(options.baseMillis * Math.pow(options.factor, Math.max(0, retry - 1)), options.maxDelayMillis)
-  const spread = 1 + options.jitter * (2 * random - 1)
-  return Math.round(Math.min(nominal * spread, options.maxDelayMillis))
-}
-
-/**
- * The wait before retry number `retry` after `error`: the server's `Retry-After`, cut to
- * `maxRetryAfter`, when it named one; the computed `backoff` otherwise. In whole milliseconds.
- *
- * @internal
- */
-export const delay = (options: Resolved, error: unknown, retry: number, random: number): number => {
+// The server's wait, as `Wire.decode` kept it.
+const retryAfterMillis = (error: unknown): number | undefined => {
   const asked = ApiError.retryAfter(error)
-  return asked === undefined
-    ? backoff(options, retry, random)
-    : Math.ceil(Math.min(Duration.toMillis(asked), options.maxRetryAfterMillis))
+  return asked === undefined ? undefined : Duration.toMillis(asked)
 }
 
 /**
  * The decision after a failed attempt, before the retry budget is asked: the wait before retry
- * number `retry`, or `undefined` when the failure is not retryable, `times` is used up, or the
- * wait would end past `upTo` (`elapsedMillis` is the time since the first failure).
+ * number `retry` (`Backoff.decide`, where a `Retry-After` wins), or `undefined` when the failure
+ * is not retryable, `times` is used up, or the wait would end past `upTo` (`elapsedMillis` is the
+ * time since the first failure).
  *
  * @internal
  */
 export const decide = (
-  options: Resolved,
+  options: Backoff.Resolved,
   error: unknown,
   retry: number,
   elapsedMillis: number,
   random: number
-): number | undefined => {
-  if (retry > options.times || !isRetryable(error)) return undefined
-  const wait = delay(options, error, retry, random)
-  if (options.upToMillis !== undefined && elapsedMillis + wait > options.upToMillis) return undefined
-  return wait
-}
+): number | undefined =>
+  isRetryable(error) ? Backoff.decide(options, retry, elapsedMillis, random, retryAfterMillis(error)) : undefined
 
 /**
  * A short name for a failure in logs and spans: the wire code of an API error, the tag of a
@@ -248,7 +186,7 @@ const initial: State = { retries: 0, startedAt: undefined }
  *
  * @internal
  */
-export const engine = (options: Resolved, budget: SharedBudget | undefined): Schedule.Schedule<Duration.Duration, unknown> =>
+export const engine = (options: Backoff.Resolved, budget: SharedBudget | undefined): Schedule.Schedule<Duration.Duration, unknown> =>
   Schedule.makeWithState(initial, (now, error: unknown, state) =>
     Effect.flatMap(Random.next, (random) => {
       const startedAt = state.startedAt ?? now

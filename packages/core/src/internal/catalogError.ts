@@ -11,7 +11,7 @@ import * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
-import * as Catalog from "../Catalog.js"
+import * as Catalog from "@errata/dialect/Catalog"
 import * as RetryAfter from "./retryAfter.js"
 
 /** @internal */

@@ -137,7 +137,7 @@ const withRateHeaders = (values: Readonly<Record<string, string>>) =>
 // Answered here rather than failed: the 429 is complete whatever order the middlewares run in.
 const reject = (error: ApiError.ApiError) =>
   RequestId.withRequestId(RequestId.generate, (id) =>
-    Effect.succeed(HttpServerResponse.setHeader(ServerErrors.respond(error), RequestId.HEADER, id)))
+    Effect.succeed(HttpServerResponse.setHeader(ServerErrors.respond(error), RequestId.header, id)))
 
 /** When the last store-failure warning was logged, and how many failures were logged at debug since. */
 interface Alarm {

@@ -14,6 +14,7 @@
  * @internal
  */
 import * as RateLimiter from "@effect/experimental/RateLimiter"
+import * as RateLimitScript from "@errata/dialect/RateLimitScript"
 import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -34,80 +35,13 @@ const RECONNECT_CAP_MILLIS = 1000
 // ioredis takes whole milliseconds, and reads 0 as "no timeout".
 const timeoutMillis = (duration: Duration.Duration): number => Math.max(1, Math.round(Duration.toMillis(duration)))
 
-// One hash per bucket, `tokens` and `refill` (the time of the last refill, Redis's clock in ms).
-// The arithmetic is `layerStoreMemory`'s; two things differ. The time is Redis's own (`TIME`), so
-// instances whose clocks disagree still share one refill schedule. And the hash expires once the
-// bucket would be full again (plus one refill), when a missing bucket means the same thing: a full
-// one. Replies: the tokens left after taking `tokens`, negative when there were too few (and then
-// nothing is taken), as `RateLimiterStore.tokenBucket` specifies.
-const TOKEN_BUCKET = `
-local tokens = tonumber(ARGV[1])
-local refill_ms = tonumber(ARGV[2])
-local limit = tonumber(ARGV[3])
-local overflow = ARGV[4] == "1"
-local time = redis.call("TIME")
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local state = redis.call("HMGET", KEYS[1], "tokens", "refill")
-local current = tonumber(state[1])
-local last_refill = tonumber(state[2])
-if not current or not last_refill then
-  current = limit
-  last_refill = now
-end
-local refill_amount = math.floor((now - last_refill) / refill_ms)
-if refill_amount > 0 then
-  current = math.min(current + refill_amount, limit)
-  last_refill = last_refill + refill_amount * refill_ms
-end
-local next = current - tokens
-local kept = next
-if next < 0 and not overflow then
-  kept = current
-end
-redis.call("HSET", KEYS[1], "tokens", kept, "refill", last_refill)
-redis.call("PEXPIRE", KEYS[1], math.ceil((limit - kept + 1) * refill_ms))
-return next
-`
-
-// `@effect/experimental`'s fixed-window script, for callers of the `RateLimiter` service that ask
-// for that algorithm (the middleware does not): its keys already expire with their window. The
-// TTLs are rounded up, as PX takes whole milliseconds and a window / limit rarely is.
-const FIXED_WINDOW = `
-local key = KEYS[1]
-local tokens = tonumber(ARGV[1])
-local refillms = tonumber(ARGV[2])
-local limit = tonumber(ARGV[3])
-local current = tonumber(redis.call("GET", key))
-if not current then
-  local nextpttl = math.ceil(refillms * tokens)
-  redis.call("SET", key, tokens, "PX", nextpttl)
-  return { tokens, nextpttl }
-end
-local currentpttl = tonumber(redis.call("PTTL", key) or "0")
-local next = current + tokens
-if limit and next > limit then
-  return { next, currentpttl }
-end
-local nextpttl = math.ceil(currentpttl + (refillms * tokens))
-redis.call("SET", key, next, "PX", nextpttl)
-return { next, nextpttl }
-`
-
 interface Script {
   readonly lua: string
   readonly sha: string
 }
 
-const encoder = new TextEncoder()
-
-const hex = (digest: ArrayBuffer): string =>
-  Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("")
-
-const digestOf = (algorithm: "SHA-1" | "SHA-256", text: string): Promise<string> =>
-  globalThis.crypto.subtle.digest(algorithm, encoder.encode(text)).then(hex)
-
 const script = (lua: string): Effect.Effect<Script> =>
-  Effect.map(Effect.promise(() => digestOf("SHA-1", lua)), (sha) => ({ lua, sha }))
+  Effect.map(Effect.promise(() => RateLimitScript.sha(lua)), (sha) => ({ lua, sha }))
 
 const isNoScript = (error: unknown): boolean => error instanceof Error && error.message.startsWith("NOSCRIPT")
 
@@ -149,8 +83,8 @@ const loadIoredis = Effect.tryPromise({
 export const make = (options: Options): Effect.Effect<Context.Tag.Service<typeof RateLimiter.RateLimiterStore>, never, Scope.Scope> =>
   Effect.gen(function*() {
     const { Redis } = yield* loadIoredis
-    const tokenBucketScript = yield* script(TOKEN_BUCKET)
-    const fixedWindowScript = yield* script(FIXED_WINDOW)
+    const tokenBucketScript = yield* script(RateLimitScript.tokenBucket)
+    const fixedWindowScript = yield* script(RateLimitScript.fixedWindow)
     const connectTimeoutMillis = timeoutMillis(options.connectTimeout)
     // Why the client is not connected, for the store's errors: the last connection error since
     // it was last ready, else that the connection closed.
@@ -225,7 +159,7 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<typeof
     const run = (script: Script, key: string, args: ReadonlyArray<string | number>) =>
       redis.status === "ready"
         ? Effect.tryPromise({
-          try: () => digestOf("SHA-256", key).then((digest) => evaluate(redis, script, options.prefix + digest, args)),
+          try: () => RateLimitScript.key(options.prefix, key).then((redisKey) => evaluate(redis, script, redisKey, args)),
           catch: (cause) => storeError(`Redis: ${describe(cause)}`, cause)
         })
         : Effect.fail(storeError(`Redis ${redis.status}: ${notReady}`))
@@ -233,21 +167,29 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<typeof
     return RateLimiter.RateLimiterStore.of({
       tokenBucket: (call) =>
         Effect.flatMap(
-          run(tokenBucketScript, call.key, [
-            call.tokens,
-            Duration.toMillis(call.refillRate),
-            call.limit,
-            call.allowOverflow ? "1" : "0"
-          ]),
+          run(
+            tokenBucketScript,
+            call.key,
+            RateLimitScript.tokenBucketArguments({
+              tokens: call.tokens,
+              refillMillis: Duration.toMillis(call.refillRate),
+              limit: call.limit,
+              allowOverflow: call.allowOverflow
+            })
+          ),
           (reply) => (typeof reply === "number" ? Effect.succeed(reply) : unexpectedReply(reply))
         ),
       fixedWindow: (call) =>
         Effect.flatMap(
-          run(fixedWindowScript, call.key, [
-            call.tokens,
-            Duration.toMillis(call.refillRate),
-            ...(call.limit === undefined ? [] : [call.limit])
-          ]),
+          run(
+            fixedWindowScript,
+            call.key,
+            RateLimitScript.fixedWindowArguments({
+              tokens: call.tokens,
+              refillMillis: Duration.toMillis(call.refillRate),
+              limit: call.limit
+            })
+          ),
           (reply) =>
             Array.isArray(reply) && typeof reply[0] === "number" && typeof reply[1] === "number"
               ? Effect.succeed([reply[0], reply[1]] as const)

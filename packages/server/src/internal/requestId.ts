@@ -6,49 +6,16 @@
  * @internal
  */
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import { header, isSafe, logAnnotation, spanAttribute } from "@errata/dialect/RequestId"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 
-/** The header, lower-cased as `@effect/platform` keeps headers. */
-export const HEADER = "x-request-id"
-
-/** The log annotation key. */
-export const LOG_ANNOTATION = "requestId"
-
-/** The attribute of the server span. */
-export const SPAN_ATTRIBUTE = "http.request.id"
-
-const safe = /^[\w.:-]{1,128}$/
-
-/**
- * Whether an incoming `X-Request-ID` may be echoed: 1 to 128 characters of `[A-Za-z0-9._:-]`.
- * Anything else is replaced, so a client cannot inject headers or log lines through it.
- */
-export const isSafe = (value: unknown): value is string => typeof value === "string" && safe.test(value)
-
-// 64 random bits per process (per worker thread, as each loads its own copy of this module), so
-// that IDs from different instances do not meet, and a decimal counter after them, so that IDs of
-// one instance do not either: far cheaper than a random UUID per request.
-const processPrefix = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(8)), (byte) =>
-  byte.toString(16).padStart(2, "0")).join("")
-const idPrefix = `${processPrefix}-`
-let counter = 0
-
-/** The default generator: this process's random prefix, a dash, a counter. */
-export const generate = (): string => idPrefix + ++counter
-
-/**
- * The generator of a `generateRequestId` option: a generated ID goes into a header as it is, so
- * one the header cannot carry falls back to the default. Shared by `ServerErrors` and `NodeServer`.
- */
-export const generator = (custom: (() => string) | undefined): (() => string) =>
-  custom === undefined ? generate : () => {
-    const id = custom()
-    return isSafe(id) ? id : generate()
-  }
+// The rules (header, which IDs are echoed, fresh IDs) are the dialect's; this module carries the ID
+// through Effect: the log annotations, the server span.
+export { generate, generator, header } from "@errata/dialect/RequestId"
 
 /**
  * The request ID of the request being handled, read back from the log annotations, which reach
@@ -57,7 +24,7 @@ export const generator = (custom: (() => string) | undefined): (() => string) =>
 export const current: Effect.Effect<string | undefined> = Effect.map(
   FiberRef.get(FiberRef.currentLogAnnotations),
   (annotations) => {
-    const id = Option.getOrUndefined(HashMap.get(annotations, LOG_ANNOTATION))
+    const id = Option.getOrUndefined(HashMap.get(annotations, logAnnotation))
     return typeof id === "string" ? id : undefined
   }
 )
@@ -81,11 +48,11 @@ export const withRequestId = <A, E, R>(
   Effect.withFiberRuntime((fiber) => {
     const request = Context.unsafeGet(fiber.currentContext, HttpServerRequest.HttpServerRequest)
     const span = fiber.currentSpan?._tag === "Span" ? fiber.currentSpan : undefined
-    const known = span?.attributes.get(SPAN_ATTRIBUTE)
+    const known = span?.attributes.get(spanAttribute)
     if (typeof known === "string") return f(known, request)
-    const incoming = request.headers[HEADER]
+    const incoming = request.headers[header]
     const id = isSafe(incoming) ? incoming : generateId()
-    span?.attribute(SPAN_ATTRIBUTE, id)
-    const annotations = HashMap.set(fiber.getFiberRef(FiberRef.currentLogAnnotations), LOG_ANNOTATION, id)
+    span?.attribute(spanAttribute, id)
+    const annotations = HashMap.set(fiber.getFiberRef(FiberRef.currentLogAnnotations), logAnnotation, id)
     return Effect.zipRight(FiberRef.set(FiberRef.currentLogAnnotations, annotations), f(id, request))
   })

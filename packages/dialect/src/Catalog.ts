@@ -1,7 +1,7 @@
 /**
  * The catalog: one row per error code of the API's dialect. It is the only place the facts of
- * SPEC.md §2 are written; the error classes, unions, wire codec, server status map and docs
- * table are all derived from it.
+ * SPEC.md §2 are written; each edition's error classes, unions, wire codec, server status map and
+ * the docs table are all derived from it. `@errata/core` re-exports it as its `Catalog`.
  *
  * @since 0.1.0
  */
@@ -10,7 +10,7 @@
  * The five families the API groups its codes into.
  *
  * @example
- * import type { Catalog } from "@errata/core"
+ * import type { Catalog } from "@errata/dialect"
  * const family: Catalog.Category = "rate limiting"
  *
  * @since 0.1.0
@@ -64,7 +64,7 @@ type Entries = {
  * The catalog, keyed by wire code.
  *
  * @example
- * import { Catalog } from "@errata/core"
+ * import { Catalog } from "@errata/dialect"
  * Catalog.entries.NOT_FOUND.status // 404
  *
  * @since 0.1.0
@@ -88,7 +88,7 @@ function buildEntries(): Readonly<Record<string, unknown>> {
  * A wire code of the catalog.
  *
  * @example
- * import type { Catalog } from "@errata/core"
+ * import type { Catalog } from "@errata/dialect"
  * const code: Catalog.Code = "NOT_FOUND"
  *
  * @since 0.1.0
@@ -100,7 +100,7 @@ export type Code = keyof typeof entries
  * The catalog row of a code, with every fact as a literal type; `Entry` alone is any row.
  *
  * @example
- * import type { Catalog } from "@errata/core"
+ * import type { Catalog } from "@errata/dialect"
  * type NotFoundStatus = Catalog.Entry<"NOT_FOUND">["status"] // 404
  *
  * @since 0.1.0
@@ -112,7 +112,7 @@ export type Entry<C extends Code = Code> = Entries[C]
  * An error `_tag` of the catalog: the PascalCase form of its code.
  *
  * @example
- * import type { Catalog } from "@errata/core"
+ * import type { Catalog } from "@errata/dialect"
  * const tag: Catalog.Tag = "NotFound"
  *
  * @since 0.1.0
@@ -124,7 +124,7 @@ export type Tag = Entry["tag"]
  * Every row, in catalog order.
  *
  * @example
- * import { Catalog } from "@errata/core"
+ * import { Catalog } from "@errata/dialect"
  * Catalog.all.filter((e) => e.transient).map((e) => e.code)
  * // ["RATE_LIMIT_EXCEEDED", "INTERNAL_ERROR", "SERVICE_UNAVAILABLE"]
  *
@@ -137,7 +137,7 @@ export const all: ReadonlyArray<Entry> = Object.values(entries)
  * Every wire code, in catalog order.
  *
  * @example
- * import { Catalog } from "@errata/core"
+ * import { Catalog } from "@errata/dialect"
  * Catalog.codes.includes("NOT_FOUND") // true
  *
  * @since 0.1.0
@@ -152,7 +152,7 @@ const byCodeIndex: ReadonlyMap<string, Entry> = new Map(all.map((e) => [e.code, 
  * `RATE_LIMITED`).
  *
  * @example
- * import { Catalog } from "@errata/core"
+ * import { Catalog } from "@errata/dialect"
  * Catalog.byCode("NOT_FOUND")?.tag // "NotFound"
  * Catalog.byCode("RATE_LIMITED") // undefined
  *

@@ -1,0 +1,83 @@
+/**
+ * The facts of the API's error dialect that do not depend on Effect, written once for every
+ * edition of errata: the catalog, the `Retry-After` reader, the backoff arithmetic, the retry
+ * budget, the request-ID rules and the Redis rate-limit scripts. No dependency at all; waits are
+ * milliseconds and clocks are passed in.
+ *
+ * @example
+ * import { Backoff, Catalog, RetryAfter } from "@errata/dialect"
+ *
+ * const entry = Catalog.byCode("SERVICE_UNAVAILABLE")
+ * const wait = entry?.transient
+ *   ? Backoff.decide(Backoff.defaults, 1, 0, Math.random(), RetryAfter.parse("5", Date.now()))
+ *   : undefined
+ * // 5000: the server's Retry-After wins over the computed backoff
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * The single table of codes, tags, statuses, categories and default messages.
+ *
+ * @example
+ * import { Catalog } from "@errata/dialect"
+ * Catalog.entries.RATE_LIMIT_EXCEEDED.transient // true
+ *
+ * @since 0.1.0
+ */
+export * as Catalog from "./Catalog.js"
+
+/**
+ * `Retry-After` and `retry-after-ms` read as milliseconds, and waits written as whole seconds.
+ *
+ * @example
+ * import { RetryAfter } from "@errata/dialect"
+ * RetryAfter.parse("120", Date.now()) // 120000
+ *
+ * @since 0.1.0
+ */
+export * as RetryAfter from "./RetryAfter.js"
+
+/**
+ * The wait before each retry: exponential, capped, jittered, and a `Retry-After` winning.
+ *
+ * @example
+ * import { Backoff } from "@errata/dialect"
+ * Backoff.backoff(Backoff.defaults, 1, 0.5) // 1000
+ *
+ * @since 0.1.0
+ */
+export * as Backoff from "./Backoff.js"
+
+/**
+ * The retry budget: a token bucket that holds retries to a share of the successful traffic.
+ *
+ * @example
+ * import { RetryBudget } from "@errata/dialect"
+ * RetryBudget.make().available(Date.now()) // 100
+ *
+ * @since 0.1.0
+ */
+export * as RetryBudget from "./RetryBudget.js"
+
+/**
+ * The request-ID header, which IDs are echoed, fresh IDs, and their log and span names.
+ *
+ * @example
+ * import { RequestId } from "@errata/dialect"
+ * RequestId.isSafe("req_42") // true
+ *
+ * @since 0.1.0
+ */
+export * as RequestId from "./RequestId.js"
+
+/**
+ * The rate limiter's Redis scripts, their arguments and keys.
+ *
+ * @example
+ * import { RateLimitScript } from "@errata/dialect"
+ * RateLimitScript.tokenBucketArguments({ tokens: 1, refillMillis: 400, limit: 150, allowOverflow: false })
+ *
+ * @since 0.1.0
+ */
+export * as RateLimitScript from "./RateLimitScript.js"
