@@ -8,16 +8,21 @@
 set -uo pipefail
 cd "$(dirname "$0")/docgen" || exit 1
 # A failed example run leaves its files behind, where `tsc -p tsconfig.check.json` and ESLint look.
-trap 'rm -rf ../../docs/api/*/examples' EXIT
+# The Effect 4 edition's examples must resolve `effect` to its effect@4, not the root's effect@3: for
+# its run, its examples folder sees the package's node_modules, through a link removed afterwards.
+trap 'rm -rf ../../docs/api/*/examples ../../docs/api/errata/node_modules' EXIT
 failed=()
-for package in dialect core api client server; do
-  echo "::: docgen: @errata/$package"
+for package in dialect core api client server errata; do
+  echo "::: docgen: $package"
+  if [ "$package" = errata ]; then
+    mkdir -p ../../docs/api/errata && ln -sfn ../../../packages/errata/node_modules ../../docs/api/errata/node_modules
+  fi
   if (cd "$package" && docgen); then
     # docgen starts each page with a blank line, so Prettier 3.10 (docgen formats with it) prints the
     # page's front matter fence as `***`; put it back for Jekyll and GitHub.
     sed -i '1s/^\*\*\*$/---/' "../../docs/api/$package"/modules/*.ts.md
   else
-    failed+=("@errata/$package")
+    failed+=("$package")
   fi
 done
 # Every package runs even after a failure, so one check lists all that is broken.

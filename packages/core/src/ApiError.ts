@@ -20,6 +20,7 @@ import { dual } from "effect/Function"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as Catalog from "@errata/dialect/Catalog"
+import * as WireFormat from "@errata/dialect/WireFormat"
 import * as internal from "./internal/catalogError.js"
 import { CatalogError, TypeId } from "./internal/catalogError.js"
 
@@ -235,7 +236,7 @@ export class UnknownApiError extends Schema.TaggedError<UnknownApiError>()("Unkn
 }) {
   /** 429 and every 5xx may succeed on a later try. */
   get transient(): boolean {
-    return this.status === 429 || (this.status >= 500 && this.status <= 599)
+    return WireFormat.isTransient(this._tag, this.status)
   }
   /** Outside the catalog, so no category. */
   get category(): undefined {
@@ -243,15 +244,6 @@ export class UnknownApiError extends Schema.TaggedError<UnknownApiError>()("Unkn
   }
 }
 internal.markAsErrata(UnknownApiError.prototype)
-
-const unexpectedReasonText = {
-  EmptyBody: "an empty body",
-  InvalidJson: "a body that is not JSON",
-  NotWireFormat: "a body not in the error format",
-  TooLarge: "a body too large",
-  Undecodable: "an undecodable body"
-}
-
 
 /**
  * A response that is not the wire format at all: an HTML page from a proxy, an empty or truncated
@@ -279,11 +271,11 @@ export class UnexpectedResponse extends Schema.TaggedError<UnexpectedResponse>()
   requestId: Schema.optional(Schema.String)
 }) {
   override get message(): string {
-    return `Unexpected ${this.status} response with ${unexpectedReasonText[this.reason]}`
+    return WireFormat.unexpectedMessage(this.status, this.reason)
   }
   /** Proxy and gateway failures (500, 502, 503, 504) may pass; anything else will not. */
   get transient(): boolean {
-    return this.status >= 500 && this.status <= 504 && this.status !== 501
+    return WireFormat.isTransient(this._tag, this.status)
   }
   /** Outside the catalog, so no category. */
   get category(): undefined {

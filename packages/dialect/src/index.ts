@@ -1,8 +1,8 @@
 /**
  * The facts of the API's error dialect that do not depend on Effect, written once for every
- * edition of errata: the catalog, the `Retry-After` reader, the backoff arithmetic, the retry
- * budget, the request-ID rules and the Redis rate-limit scripts. No dependency at all; waits are
- * milliseconds and clocks are passed in.
+ * edition of errata: the catalog, the wire format, the `Retry-After` reader, the backoff
+ * arithmetic, the retry budget, the request-ID rules and the Redis rate-limit scripts. No
+ * dependency at all; waits are milliseconds and clocks are passed in.
  *
  * @example
  * import { Backoff, Catalog, RetryAfter } from "@errata/dialect"
@@ -26,6 +26,18 @@
  * @since 0.1.0
  */
 export * as Catalog from "./Catalog.js"
+
+/**
+ * The wire format read and written: any error response to a plain description of its error, and
+ * an error's fields to the status, headers and body a server sends.
+ *
+ * @example
+ * import { WireFormat } from "@errata/dialect"
+ * WireFormat.read({ status: 404, body: '{"error":{"code":"NOT_FOUND","message":"gone"}}' })._tag // "NotFound"
+ *
+ * @since 0.1.0
+ */
+export * as WireFormat from "./WireFormat.js"
 
 /**
  * `Retry-After` and `retry-after-ms` read as milliseconds, and waits written as whole seconds.

@@ -12,6 +12,7 @@ import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as Catalog from "@errata/dialect/Catalog"
+import * as WireFormat from "@errata/dialect/WireFormat"
 import * as RetryAfter from "./retryAfter.js"
 
 /** @internal */
@@ -46,6 +47,8 @@ const decodeIssues = Schema.decodeUnknownOption(Schema.Array(Issue))
 const issuesOf = (details: unknown): ReadonlyArray<typeof Issue.Type> =>
   Option.getOrElse(decodeIssues(detailsField(details, "issues")), () => [])
 
+const detailsOf = (self: unknown): unknown => (Predicate.hasProperty(self, "details") ? self.details : undefined)
+
 /**
  * The wait an errata error asks for: `details.retryAfter` in seconds when the body named a valid
  * one, else what a `Retry-After` header said when the response was decoded.
@@ -54,9 +57,8 @@ const issuesOf = (details: unknown): ReadonlyArray<typeof Issue.Type> =>
  */
 export const retryAfterOf = (error: unknown): Duration.Duration | undefined => {
   if (!Predicate.hasProperty(error, TypeId)) return undefined
-  const value = Predicate.hasProperty(error, "details") ? detailsField(error.details, "retryAfter") : undefined
-  if (typeof value === "number" && Number.isFinite(value) && value >= 0) return Duration.seconds(value)
-  return RetryAfter.recorded(error)
+  const seconds = WireFormat.retryAfter(detailsOf(error))
+  return seconds === undefined ? RetryAfter.recorded(error) : Duration.seconds(seconds)
 }
 
 /** The typed extras of the codes that have any, read from `details` on each access. */
@@ -91,7 +93,6 @@ export interface Extras {
 
 type Getters = { readonly [C in keyof Extras]: { readonly [K in keyof Extras[C]]: (self: unknown) => Extras[C][K] } }
 
-const detailsOf = (self: unknown): unknown => (Predicate.hasProperty(self, "details") ? self.details : undefined)
 const value = { value: (self: unknown) => stringField(detailsOf(self), "value") }
 
 const getters: Getters = {

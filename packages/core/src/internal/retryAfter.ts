@@ -8,24 +8,20 @@
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import { globalValue } from "effect/GlobalValue"
+import * as Predicate from "effect/Predicate"
 
 // The error classes' fields are the wire contract: the wait is kept beside the error, without
 // keeping it alive. One registry per process even when two copies of this package are loaded.
 const registry = globalValue("@errata/core/RetryAfter", () => new WeakMap<object, Duration.Duration>())
 
-// `Effect.fail` inside a span hands on a proxy of the error: both share the original's entry.
-const keyOf = (error: unknown): object | undefined => {
-  const original = Cause.originalError(error)
-  return typeof original === "object" && original !== null ? original : undefined
-}
-
-/** Keeps the wait, in milliseconds, that the headers of `error`'s response asked for. @internal */
-export const record = (error: object, millis: number): void => {
-  registry.set(error, Duration.millis(millis))
+/** Keeps the wait, in milliseconds, that the headers of `error`'s response asked for, if any. @internal */
+export const record = (error: object, millis: number | undefined): void => {
+  if (millis !== undefined) registry.set(error, Duration.millis(millis))
 }
 
 /** @internal */
 export const recorded = (error: unknown): Duration.Duration | undefined => {
-  const key = keyOf(error)
-  return key === undefined ? undefined : registry.get(key)
+  // `Effect.fail` inside a span hands on a proxy of the error: both share the original's entry.
+  const original = Cause.originalError(error)
+  return Predicate.isObject(original) ? registry.get(original) : undefined
 }
