@@ -558,15 +558,6 @@ export const layerConfig = (
 ): Layer.Layer<ApiClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
   Layer.effect(ApiClient, Effect.flatMap(Config.unwrap(options), make))
 
-// What a method of a derived client can fail with: the catalog errors declared on its endpoint,
-// its group and its API, drift, the transport, and a body (or request) its schemas reject.
-type MethodFailure<E> =
-  | Extract<E, ApiError.ApiError>
-  | ApiError.UnknownApiError
-  | ApiError.UnexpectedResponse
-  | HttpClientError.HttpClientError
-  | ParseResult.ParseError
-
 type Method<Endpoint, Inherited> = [Endpoint] extends [
   HttpApiEndpoint.HttpApiEndpoint<
     infer _Name,
@@ -584,7 +575,13 @@ type Method<Endpoint, Inherited> = [Endpoint] extends [
     request: Simplify<HttpApiEndpoint.HttpApiEndpoint.ClientRequest<Path, UrlParams, Payload, Headers, WithResponse>>
   ) => Effect.Effect<
     WithResponse extends true ? [Success, HttpClientResponse.HttpClientResponse] : Success,
-    MethodFailure<Error | Inherited>
+    // The catalog errors declared on the endpoint, its group and its API, drift, the transport,
+    // and a body (or request) its schemas reject. Written out, so editors show the union itself.
+    | Extract<Error | Inherited, ApiError.ApiError>
+    | ApiError.UnknownApiError
+    | ApiError.UnexpectedResponse
+    | HttpClientError.HttpClientError
+    | ParseResult.ParseError
   >
   : never
 

@@ -2,10 +2,11 @@
  * The fault switch: makes the next N requests (of one API key, or of anyone) fail the way real
  * outages do, so the tour and the load test can show retries recovering.
  */
+import { Catalog } from "@errata/core"
 import { Context, Effect, Layer, Random, Ref, Schema } from "effect"
 
-/** The ways a request can be made to fail. */
-export const FaultKind = Schema.Literal("unavailable", "internal", "rateLimited", "htmlBadGateway", "dropConnection")
+/** The ways a request can be made to fail; `error` answers with the catalog error `code` names. */
+export const FaultKind = Schema.Literal("unavailable", "internal", "rateLimited", "htmlBadGateway", "dropConnection", "error")
 export type FaultKind = typeof FaultKind.Type
 
 /** A fault armed for the next `count` requests; `key` limits it to one API key. */
@@ -13,6 +14,8 @@ export const Fault = Schema.Struct({
   kind: FaultKind,
   count: Schema.Int.pipe(Schema.between(1, 100_000)),
   key: Schema.optional(Schema.String),
+  /** For `error`: the catalog code to answer with (`INTERNAL_ERROR` when absent). */
+  code: Schema.optional(Schema.Literal(...Catalog.codes)),
   /** For `rateLimited`: the Retry-After the response names, in seconds. */
   retryAfterSeconds: Schema.optional(Schema.Int.pipe(Schema.between(1, 3600))),
   /** Fail only this share of requests (0–1] instead of every one, for load tests. */

@@ -157,6 +157,8 @@ const injected = (fault: Fault, request: HttpServerRequest.HttpServerRequest) =>
       return Effect.succeed(ServerErrors.respond(
         new ApiError.RateLimitExceeded({ details: { retryAfter: fault.retryAfterSeconds ?? 1 } })
       ))
+    case "error":
+      return Effect.succeed(ServerErrors.respond(ApiError.make(fault.code ?? "INTERNAL_ERROR", { message: "Injected error" })))
     case "htmlBadGateway":
       return Effect.succeed(HttpServerResponse.text(badGatewayPage, { status: 502, contentType: "text/html" }))
     case "dropConnection":

@@ -1,13 +1,19 @@
 /**
- * The client tour: a real `@errata/client` against the reference API, triggering every code of
- * the catalog and a drift case, and showing retries recover from real outages. Each case is a
- * row of the table `demo` prints.
+ * The client tour: the client `@errata/client` derives from the reference API's own definition
+ * (`ApiClient.fromApi(Api, …)`), triggering every code of the catalog and a drift case, and showing
+ * retries recover from real outages. Each case is a row of the table `demo` prints.
+ *
+ * The typed client cannot send what its schemas reject (an ID that is not a UUID, `limit=1000`, a
+ * bad email): it fails with a `ParseError` before anything is sent. The cases that show the
+ * server answering such requests go through `Stranger`, a definition of the same paths that takes
+ * any string and any body, as a client that was not built from the definition would send them.
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { ApiClient, Envelope } from "@errata/client"
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpClient, type HttpClientResponse } from "@effect/platform"
+import { CatalogErrors, Ids } from "@errata/api"
+import { ApiClient } from "@errata/client"
 import { ApiError } from "@errata/core"
-import { Clock, Console, Effect, Schema } from "effect"
-import { Contact } from "./Domain.js"
+import { Clock, Console, Effect, Predicate, Schema } from "effect"
+import { Api, CreateHeaders } from "./Api.js"
 import type { DemoKeys } from "./Keys.js"
 import type { Fault } from "./Faults.js"
 
@@ -34,15 +40,50 @@ export const tourRetry = { times: 3, base: "100 millis", maxRetryAfter: "2 secon
 
 const missingId = "550e8400-e29b-41d4-a716-446655440000"
 
+const idPath = Schema.Struct({ id: Schema.String })
+const anyBody = Schema.Unknown
+
+/**
+ * The reference API's paths as a stranger sends them: IDs, query values and bodies unchecked, and
+ * the same catalog errors declared, so its client is typed by them too.
+ */
+export class Stranger extends HttpApi.make("stranger")
+  .add(
+    HttpApiGroup.make("contacts")
+      .add(
+        HttpApiEndpoint.post("create", "/contacts").setPayload(anyBody).setHeaders(CreateHeaders).addSuccess(anyBody, { status: 201 })
+          .pipe(CatalogErrors.add("VALIDATION_ERROR"))
+      )
+      .add(
+        HttpApiEndpoint.get("list", "/contacts").setUrlParams(Schema.Struct({ limit: Schema.String })).addSuccess(anyBody)
+          .pipe(CatalogErrors.add("INVALID_INPUT"))
+      )
+      .add(HttpApiEndpoint.get("search", "/contacts/search").addSuccess(anyBody).pipe(CatalogErrors.add("MISSING_QUERY", "INVALID_INPUT")))
+      .add(HttpApiEndpoint.get("get", "/contacts/:id").setPath(idPath).addSuccess(anyBody).pipe(CatalogErrors.add("INVALID_CONTACT_ID")))
+  )
+  .add(HttpApiGroup.make("messages").add(HttpApiEndpoint.get("get", "/messages/:id").setPath(idPath).addSuccess(anyBody).pipe(CatalogErrors.add("INVALID_MESSAGE_ID"))))
+  .add(HttpApiGroup.make("businesses").add(HttpApiEndpoint.get("get", "/businesses/:id").setPath(idPath).addSuccess(anyBody).pipe(CatalogErrors.add("INVALID_BUSINESS_ID"))))
+  .pipe(CatalogErrors.add("UNAUTHORIZED", "INSUFFICIENT_PERMISSIONS", "NOT_FOUND", "RATE_LIMIT_EXCEEDED", "INTERNAL_ERROR", "SERVICE_UNAVAILABLE"))
+{}
+
+/** The two clients of one key: the one derived from the API's definition, and the stranger's. */
+interface Clients {
+  readonly api: ApiClient.ForApi<typeof Api>
+  readonly stranger: ApiClient.ForApi<typeof Stranger>
+}
+
 interface Call {
   readonly label: string
   readonly expected: string
   readonly key: string
-  readonly request: HttpClientRequest.HttpClientRequest
+  /** Makes the call, with the response (its status and request ID go into the row). */
+  readonly send: (clients: Clients) => Effect.Effect<readonly [unknown, HttpClientResponse.HttpClientResponse], unknown>
   readonly retry?: false
   readonly faults?: ReadonlyArray<Fault>
   readonly transient?: boolean
 }
+
+const withResponse = true
 
 /** Runs the tour against a server at `baseUrl`; `onRow` sees each row as soon as it is done. */
 export const run = (baseUrl: string, keys: DemoKeys, onRow: (row: Row) => Effect.Effect<void> = () => Effect.void) =>
@@ -51,56 +92,57 @@ export const run = (baseUrl: string, keys: DemoKeys, onRow: (row: Row) => Effect
     let sent = 0
     // Counts what actually goes on the wire: the client's retries re-run this inner effect.
     const counting = HttpClient.transform(base, (effect) => Effect.zipRight(Effect.sync(() => void sent++), effect))
-    const clientFor = (key: string, retry: false | undefined) =>
-      ApiClient.fromHttpClient(counting, { baseUrl, apiKey: key, retry: retry === false ? false : tourRetry })
-    const admin = clientFor(keys.admin.key, false)
-    const arm = (fault: Fault) => admin.execute(HttpClientRequest.post("/_admin/faults").pipe(HttpClientRequest.bodyUnsafeJson(fault)))
-    const clear = admin.execute(HttpClientRequest.del("/_admin/faults"))
+    const clientsFor = (key: string, retry: false | undefined): Effect.Effect<Clients> => {
+      const options = { baseUrl, apiKey: key, retry: retry === false ? false as const : tourRetry }
+      return Effect.all({ api: ApiClient.fromApi(Api, options), stranger: ApiClient.fromApi(Stranger, options) }).pipe(
+        Effect.provideService(HttpClient.HttpClient, counting)
+      )
+    }
+    const admin = (yield* clientsFor(keys.admin.key, false)).api
+    const arm = (fault: Fault) => admin.admin.armFault({ payload: fault })
+    const clear = admin.admin.clearFaults()
 
-    const created = yield* admin.execute(
-      HttpClientRequest.post("/contacts").pipe(HttpClientRequest.bodyUnsafeJson({ name: "Ada Lovelace", email: "ada@example.com" }))
-    ).pipe(Effect.flatMap(Envelope.decodeData(Contact)))
-    const contactId = created.id
+    const created = yield* admin.contacts.create({ payload: { name: "Ada Lovelace", email: "ada@example.com" }, headers: {} })
+    const contactId = Ids.ContactId.make(created.data.id)
+    const page = { limit: 1 }
 
-    const post = (path: string, body: unknown) => HttpClientRequest.post(path).pipe(HttpClientRequest.bodyUnsafeJson(body))
-    const get = (path: string) => HttpClientRequest.get(path)
     const calls: ReadonlyArray<Call> = [
-      { label: "create a contact", expected: "ok", key: keys.admin.key, request: post("/contacts", { name: "Grace Hopper", email: "grace@example.com" }) },
-      { label: "read it back", expected: "ok", key: keys.admin.key, request: get(`/contacts/${contactId}`) },
-      { label: "list contacts, limit 1", expected: "ok", key: keys.admin.key, request: get("/contacts?limit=1") },
-      { label: "unknown API key", expected: "Unauthorized", key: "sk_live_not-a-real-key", request: get("/contacts") },
-      { label: "read-only key creates a contact", expected: "InsufficientPermissions", key: keys.readOnly.key, request: post("/contacts", { name: "Eve", email: "eve@example.com" }) },
-      { label: "contact with a bad email", expected: "ValidationError", key: keys.admin.key, request: post("/contacts", { name: "Bob", email: "not-an-email" }) },
-      { label: "list with limit=1000", expected: "InvalidInput", key: keys.admin.key, request: get("/contacts?limit=1000") },
-      { label: "search without ?q", expected: "MissingQuery", key: keys.admin.key, request: get("/contacts/search") },
-      { label: "contact that does not exist", expected: "NotFound", key: keys.admin.key, request: get(`/contacts/${missingId}`) },
-      { label: "contact ID that is not a UUID", expected: "InvalidContactId", key: keys.admin.key, request: get("/contacts/42") },
-      { label: "message ID that is not a UUID", expected: "InvalidMessageId", key: keys.admin.key, request: get("/messages/hello") },
-      { label: "business ID that is not a UUID", expected: "InvalidBusinessId", key: keys.admin.key, request: get("/businesses/acme") },
-      { label: "third call in a minute on a 2/min tier", expected: "RateLimitExceeded", key: keys.throttled.key, request: get("/contacts"), retry: false },
-      { label: "500 on every attempt", expected: "InternalError", key: keys.admin.key, request: get("/contacts"), faults: [{ kind: "internal", count: 10, key: keys.admin.key }], transient: true },
-      { label: "503 on every attempt", expected: "ServiceUnavailable", key: keys.admin.key, request: get("/contacts"), faults: [{ kind: "unavailable", count: 10, key: keys.admin.key }], transient: true },
-      { label: "drift: a proxy's HTML 502 page, every attempt", expected: "UnexpectedResponse", key: keys.admin.key, request: get("/contacts"), faults: [{ kind: "htmlBadGateway", count: 10, key: keys.admin.key }], transient: true },
-      { label: "two 503s, then the API is back", expected: "ok", key: keys.admin.key, request: get("/contacts"), faults: [{ kind: "unavailable", count: 2, key: keys.admin.key }], transient: true },
-      { label: "a 429 with Retry-After: 1", expected: "ok", key: keys.admin.key, request: get("/contacts"), faults: [{ kind: "rateLimited", count: 1, key: keys.admin.key, retryAfterSeconds: 1 }], transient: true },
-      { label: "a dropped connection", expected: "ok", key: keys.admin.key, request: get("/contacts"), faults: [{ kind: "dropConnection", count: 1, key: keys.admin.key }], transient: true },
-      { label: "an HTML 502 once, then the API is back", expected: "ok", key: keys.admin.key, request: get("/contacts"), faults: [{ kind: "htmlBadGateway", count: 1, key: keys.admin.key }], transient: true },
-      { label: "a create retried after a 503 makes one record", expected: "ok", key: keys.admin.key, request: post("/contacts", { name: "Katherine Johnson", email: "kj@example.com" }), faults: [{ kind: "unavailable", count: 1, key: keys.admin.key }], transient: true }
+      { label: "create a contact", expected: "ok", key: keys.admin.key, send: ({ api }) => api.contacts.create({ payload: { name: "Grace Hopper", email: "grace@example.com" }, headers: {}, withResponse }) },
+      { label: "read it back", expected: "ok", key: keys.admin.key, send: ({ api }) => api.contacts.get({ path: { id: contactId }, withResponse }) },
+      { label: "list contacts, limit 1", expected: "ok", key: keys.admin.key, send: ({ api }) => api.contacts.list({ urlParams: page, withResponse }) },
+      { label: "unknown API key", expected: "Unauthorized", key: "sk_live_not-a-real-key", send: ({ api }) => api.contacts.list({ urlParams: {}, withResponse }) },
+      { label: "read-only key creates a contact", expected: "InsufficientPermissions", key: keys.readOnly.key, send: ({ api }) => api.contacts.create({ payload: { name: "Eve", email: "eve@example.com" }, headers: {}, withResponse }) },
+      { label: "contact with a bad email", expected: "ValidationError", key: keys.admin.key, send: ({ stranger }) => stranger.contacts.create({ payload: { name: "Bob", email: "not-an-email" }, headers: {}, withResponse }) },
+      { label: "list with limit=1000", expected: "InvalidInput", key: keys.admin.key, send: ({ stranger }) => stranger.contacts.list({ urlParams: { limit: "1000" }, withResponse }) },
+      { label: "search without ?q", expected: "MissingQuery", key: keys.admin.key, send: ({ stranger }) => stranger.contacts.search({ withResponse }) },
+      { label: "contact that does not exist", expected: "NotFound", key: keys.admin.key, send: ({ api }) => api.contacts.get({ path: { id: Ids.ContactId.make(missingId) }, withResponse }) },
+      { label: "contact ID that is not a UUID", expected: "InvalidContactId", key: keys.admin.key, send: ({ stranger }) => stranger.contacts.get({ path: { id: "42" }, withResponse }) },
+      { label: "message ID that is not a UUID", expected: "InvalidMessageId", key: keys.admin.key, send: ({ stranger }) => stranger.messages.get({ path: { id: "hello" }, withResponse }) },
+      { label: "business ID that is not a UUID", expected: "InvalidBusinessId", key: keys.admin.key, send: ({ stranger }) => stranger.businesses.get({ path: { id: "acme" }, withResponse }) },
+      { label: "third call in a minute on a 2/min tier", expected: "RateLimitExceeded", key: keys.throttled.key, send: ({ api }) => api.contacts.list({ urlParams: {}, withResponse }), retry: false },
+      { label: "500 on every attempt", expected: "InternalError", key: keys.admin.key, send: ({ api }) => api.contacts.list({ urlParams: {}, withResponse }), faults: [{ kind: "internal", count: 10, key: keys.admin.key }], transient: true },
+      { label: "503 on every attempt", expected: "ServiceUnavailable", key: keys.admin.key, send: ({ api }) => api.contacts.list({ urlParams: {}, withResponse }), faults: [{ kind: "unavailable", count: 10, key: keys.admin.key }], transient: true },
+      { label: "drift: a proxy's HTML 502 page, every attempt", expected: "UnexpectedResponse", key: keys.admin.key, send: ({ api }) => api.contacts.list({ urlParams: {}, withResponse }), faults: [{ kind: "htmlBadGateway", count: 10, key: keys.admin.key }], transient: true },
+      { label: "two 503s, then the API is back", expected: "ok", key: keys.admin.key, send: ({ api }) => api.contacts.list({ urlParams: {}, withResponse }), faults: [{ kind: "unavailable", count: 2, key: keys.admin.key }], transient: true },
+      { label: "a 429 with Retry-After: 1", expected: "ok", key: keys.admin.key, send: ({ api }) => api.contacts.list({ urlParams: {}, withResponse }), faults: [{ kind: "rateLimited", count: 1, key: keys.admin.key, retryAfterSeconds: 1 }], transient: true },
+      { label: "a dropped connection", expected: "ok", key: keys.admin.key, send: ({ api }) => api.contacts.list({ urlParams: {}, withResponse }), faults: [{ kind: "dropConnection", count: 1, key: keys.admin.key }], transient: true },
+      { label: "an HTML 502 once, then the API is back", expected: "ok", key: keys.admin.key, send: ({ api }) => api.contacts.list({ urlParams: {}, withResponse }), faults: [{ kind: "htmlBadGateway", count: 1, key: keys.admin.key }], transient: true },
+      { label: "a create retried after a 503 makes one record", expected: "ok", key: keys.admin.key, send: ({ api }) => api.contacts.create({ payload: { name: "Katherine Johnson", email: "kj@example.com" }, headers: {}, withResponse }), faults: [{ kind: "unavailable", count: 1, key: keys.admin.key }], transient: true }
     ]
 
     const rows: Array<Row> = []
     // The throttled key's bucket holds two: spend them so the case's call is the third.
-    const throttled = clientFor(keys.throttled.key, false)
-    yield* Effect.ignore(throttled.execute(get("/contacts")))
-    yield* Effect.ignore(throttled.execute(get("/contacts")))
+    const throttled = (yield* clientsFor(keys.throttled.key, false)).api
+    yield* Effect.ignore(throttled.contacts.list({ urlParams: {} }))
+    yield* Effect.ignore(throttled.contacts.list({ urlParams: {} }))
 
     for (const call of calls) {
       yield* clear
       for (const fault of call.faults ?? []) yield* arm(fault)
-      const client = clientFor(call.key, call.retry)
+      const clients = yield* clientsFor(call.key, call.retry)
       sent = 0
       const started = yield* Clock.currentTimeMillis
-      const outcome = yield* Effect.either(client.execute(call.request))
+      const outcome = yield* Effect.either(call.send(clients))
       const millis = (yield* Clock.currentTimeMillis) - started
       const row: Row = outcome._tag === "Right"
         ? {
@@ -108,16 +150,16 @@ export const run = (baseUrl: string, keys: DemoKeys, onRow: (row: Row) => Effect
           expected: call.expected,
           tag: "ok",
           code: "-",
-          status: outcome.right.status,
+          status: outcome.right[1].status,
           attempts: sent,
-          requestId: outcome.right.headers["x-request-id"] ?? "-",
+          requestId: outcome.right[1].headers["x-request-id"] ?? "-",
           recovered: call.transient === true ? true : undefined,
           millis
         }
         : {
           label: call.label,
           expected: call.expected,
-          tag: outcome.left._tag,
+          tag: tagOf(outcome.left),
           code: ApiError.isAny(outcome.left) && outcome.left._tag !== "UnexpectedResponse" ? outcome.left.code : "-",
           status: ApiError.isAny(outcome.left) ? outcome.left.status : 0,
           attempts: ApiClient.attempts(outcome.left) ?? sent,
@@ -132,10 +174,8 @@ export const run = (baseUrl: string, keys: DemoKeys, onRow: (row: Row) => Effect
 
     // The retried create above carried one idempotency key on both attempts: one record, not two.
     sent = 0
-    const search = yield* admin.execute(get("/contacts/search?q=Katherine")).pipe(
-      Effect.flatMap(Envelope.decode(Schema.Array(Contact)))
-    )
-    const total = search.meta.pagination?.total ?? search.data.length
+    const search = yield* admin.contacts.search({ urlParams: { q: "Katherine" } })
+    const total = search.meta.pagination.total
     const duplicates: Row = {
       label: "...and the store holds exactly one such record",
       expected: "ok",
@@ -151,6 +191,9 @@ export const run = (baseUrl: string, keys: DemoKeys, onRow: (row: Row) => Effect
     yield* onRow(duplicates)
     return rows
   })
+
+const tagOf = (error: unknown): string =>
+  Predicate.hasProperty(error, "_tag") && typeof error._tag === "string" ? error._tag : String(error)
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length))
 
