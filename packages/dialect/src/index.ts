@@ -93,3 +93,11 @@ export * as RequestId from "./RequestId.js"
  * @since 0.1.0
  */
 export * as RateLimitScript from "./RateLimitScript.js"
+
+/**
+ * The rate-limiting rules without Effect: the tiers, the header names, and which bucket a request
+ * is counted in.
+ *
+ * @since 0.1.0
+ */
+export * as RateLimitKeys from "./RateLimitKeys.js"

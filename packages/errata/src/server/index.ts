@@ -38,3 +38,27 @@ export * as ServerErrors from "./ServerErrors.js"
  * @since 0.1.0
  */
 export * as Input from "./Input.js"
+
+/**
+ * Rate limiting with the API's tiers: `X-RateLimit-*` on every response, `RATE_LIMIT_EXCEEDED`
+ * with `Retry-After` over the limit, made-up keys counted by address.
+ *
+ * @example
+ * import { RateLimit } from "errata/server"
+ * const limited = RateLimit.layer({ tiers: RateLimit.tiers })
+ *
+ * @since 0.1.0
+ */
+export * as RateLimit from "./RateLimit.js"
+
+/**
+ * The rate limiter's buckets in Redis (`ioredis`, loaded only when the layer is built), on the
+ * same keys and script as the Effect 3 edition's store.
+ *
+ * @example
+ * import { RateLimitRedis } from "errata/server"
+ * const limiter = RateLimitRedis.layer({ url: "redis://127.0.0.1:6379" })
+ *
+ * @since 0.1.0
+ */
+export * as RateLimitRedis from "./RateLimitRedis.js"

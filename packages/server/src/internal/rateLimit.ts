@@ -12,6 +12,7 @@ import * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { ApiError } from "@errata/core"
+import * as RateLimitKeys from "@errata/dialect/RateLimitKeys"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import type * as Context from "effect/Context"
@@ -23,95 +24,28 @@ import * as ServerErrors from "../ServerErrors.js"
 import * as RequestId from "./requestId.js"
 
 /** The tiers of SPEC.md §6. */
-export const tiers = {
-  free: { perMinute: 10, burst: 15 },
-  starter: { perMinute: 30, burst: 45 },
-  pro: { perMinute: 100, burst: 150 }
-} as const satisfies Readonly<Record<string, Tier>>
+export const tiers = RateLimitKeys.tiers
 
-const LIMIT = "x-ratelimit-limit"
-const REMAINING = "x-ratelimit-remaining"
-const RESET = "x-ratelimit-reset"
+const LIMIT = RateLimitKeys.headers.limit
+const REMAINING = RateLimitKeys.headers.remaining
+const RESET = RateLimitKeys.headers.reset
 
 const DEFAULT_WARN_INTERVAL = Duration.seconds(60)
 
-const bearer = /^Bearer\s+(\S+)\s*$/i
-
 /** The API key of `Authorization: Bearer <key>`. */
 export const apiKey = (request: HttpServerRequest.HttpServerRequest): string | undefined =>
-  bearer.exec(request.headers["authorization"] ?? "")?.[1]
-
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/
-const HEXTET = /^[\da-f]{1,4}$/i
-
-/** Longer "addresses" (a forwarded header is the client's to write) are cut: a bucket key stays small. */
-const MAX_ADDRESS_LENGTH = 64
-
-/** An IPv4 address as one number, or undefined when the text is not one. */
-const ipv4Value = (text: string): number | undefined => {
-  const octets = IPV4.exec(text)?.slice(1).map(Number)
-  if (octets === undefined || octets.some((octet) => octet > 255)) return undefined
-  return octets.reduce((value, octet) => value * 256 + octet, 0)
-}
-
-/** The eight 16-bit groups of an IPv6 address, or undefined when the text is not one. */
-const ipv6Groups = (address: string): ReadonlyArray<number> | undefined => {
-  // A dotted IPv4 tail (`::ffff:203.0.113.7`) is the last two groups.
-  const lastColon = address.lastIndexOf(":")
-  let text = address
-  if (address.includes(".")) {
-    const v4 = ipv4Value(address.slice(lastColon + 1))
-    if (v4 === undefined) return undefined
-    text = `${address.slice(0, lastColon + 1)}${Math.floor(v4 / 65536).toString(16)}:${(v4 % 65536).toString(16)}`
-  }
-  const halves = text.split("::")
-  if (halves.length > 2) return undefined
-  const [head = [], tail = []] = halves.map((half) => (half === "" ? [] : half.split(":")))
-  const parts = [...head, ...tail]
-  if (!parts.every((part) => HEXTET.test(part))) return undefined
-  const missing = 8 - parts.length
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined
-  return [...head, ...Array.from({ length: halves.length === 1 ? 0 : missing }, () => "0"), ...tail].map((part) =>
-    parseInt(part, 16)
-  )
-}
-
-/**
- * The client address as a bucket name: an IPv4 address as it is (also when it comes IPv4-mapped,
- * `::ffff:203.0.113.7`, from a dual-stack socket), an IPv6 address by its /64, the block one
- * subscriber is given: a caller who owns a /64 has 2^64 addresses, and would otherwise have as
- * many buckets.
- */
-export const addressKey = (address: string): string => {
-  const bare = address.split("%")[0] ?? address
-  if (!bare.includes(":")) return bare.slice(0, MAX_ADDRESS_LENGTH)
-  const groups = ipv6Groups(bare)
-  if (groups === undefined) return bare.slice(0, MAX_ADDRESS_LENGTH)
-  const [g0, g1, g2, g3, g4, g5, g6 = 0, g7 = 0] = groups
-  if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0xffff) {
-    return `${g6 >> 8}.${g6 & 255}.${g7 >> 8}.${g7 & 255}`
-  }
-  return `${groups.slice(0, 4).map((group) => group.toString(16)).join(":")}::/64`
-}
+  RateLimitKeys.bearerKey(request.headers["authorization"])
 
 const addressOf = (request: HttpServerRequest.HttpServerRequest): string | undefined =>
-  request.remoteAddress._tag === "Some" ? addressKey(request.remoteAddress.value) : undefined
+  request.remoteAddress._tag === "Some" ? request.remoteAddress.value : undefined
 
-/**
- * The default bucket key: the bearer API key, else the client address (an IPv6 one by its /64),
- * else `"anonymous"`. The memory store keeps it in the process that holds the keys anyway; the
- * Redis store sends only a digest of it.
- */
-export const clientKey = (request: HttpServerRequest.HttpServerRequest): string => {
-  const key = apiKey(request)
-  if (key !== undefined) return `key:${key}`
-  const address = addressOf(request)
-  return address === undefined ? "anonymous" : `ip:${address}`
-}
+/** The default bucket key: the bearer API key, else the client address, else `"anonymous"`. */
+export const clientKey = (request: HttpServerRequest.HttpServerRequest): string =>
+  RateLimitKeys.clientKey(request.headers["authorization"], addressOf(request))
 
 /** The bucket every request from one address that is answered 401 is counted in. */
 export const unauthenticatedKey = (request: HttpServerRequest.HttpServerRequest): string =>
-  `unauthenticated:${addressOf(request) ?? "anonymous"}`
+  RateLimitKeys.unauthenticatedKey(addressOf(request))
 
 /** The default unauthenticated tier: SPEC.md §6's Free, for all of an address's bad keys together. */
 export const DEFAULT_UNAUTHENTICATED: Tier = tiers.free

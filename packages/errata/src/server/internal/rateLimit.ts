@@ -1,0 +1,340 @@
+/**
+ * The rate-limit engine behind `RateLimit`: a request's bucket key, one request run through a
+ * `RateLimiter` (and, when it is answered 401, through its address's unauthenticated bucket), the
+ * once-per-interval store-failure warning, and the deadline a store that leaves the process is
+ * given.
+ *
+ * @internal
+ */
+import * as RateLimitKeys from "@errata/dialect/RateLimitKeys"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as HttpEffect from "effect/http/HttpEffect"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
+import * as HttpApiError from "effect/http-api/HttpApiError"
+import * as Layer from "effect/Layer"
+import * as RateLimiter from "effect/persistence/RateLimiter"
+import * as ApiError from "../../ApiError.js"
+import type { Identity, Options, Tier } from "../RateLimit.js"
+import * as ServerErrors from "../ServerErrors.js"
+import * as RequestId from "./requestId.js"
+
+/** The tiers of SPEC.md §6. */
+export const tiers = RateLimitKeys.tiers
+
+const LIMIT = RateLimitKeys.headers.limit
+const REMAINING = RateLimitKeys.headers.remaining
+const RESET = RateLimitKeys.headers.reset
+
+const DEFAULT_WARN_INTERVAL = Duration.seconds(60)
+
+/** The API key of `Authorization: Bearer <key>`. */
+export const apiKey = (request: HttpServerRequest.HttpServerRequest): string | undefined =>
+  RateLimitKeys.bearerKey(request.headers["authorization"])
+
+const addressOf = (request: HttpServerRequest.HttpServerRequest): string | undefined =>
+  request.remoteAddress._tag === "Some" ? request.remoteAddress.value : undefined
+
+/** The default bucket key: the bearer API key, else the client address, else `"anonymous"`. */
+export const clientKey = (request: HttpServerRequest.HttpServerRequest): string =>
+  RateLimitKeys.clientKey(request.headers["authorization"], addressOf(request))
+
+/** The bucket every request from one address that is answered 401 is counted in. */
+export const unauthenticatedKey = (request: HttpServerRequest.HttpServerRequest): string =>
+  RateLimitKeys.unauthenticatedKey(addressOf(request))
+
+/** The default unauthenticated tier: SPEC.md §6's Free, for all of an address's bad keys together. */
+export const DEFAULT_UNAUTHENTICATED: Tier = tiers.free
+
+// 401 is "API key missing or invalid" (SPEC.md §2): the request was refused before anything was
+// done, so it may be counted on the address instead of on the key.
+const isUnauthorized = (u: unknown): boolean =>
+  (ApiError.isApiError(u) && u.status === 401) || u instanceof HttpApiError.Unauthorized
+
+const isUnauthorizedCause = (cause: Cause.Cause<unknown>): boolean =>
+  cause.reasons.some((reason) =>
+    Cause.isFailReason(reason)
+      ? isUnauthorized(reason.error)
+      : Cause.isDieReason(reason) && isUnauthorized(reason.defect)
+  )
+
+const free: Identity = { tier: "free" }
+const identifyFree = (): Effect.Effect<Identity> => Effect.succeed(free)
+
+const resetAt = (now: number, afterMillis: number): string => String(Math.ceil((now + afterMillis) / 1000))
+
+const withRateHeaders = (values: Readonly<Record<string, string>>) =>
+  HttpEffect.appendPreResponseHandler((_request, response) => Effect.succeed(HttpServerResponse.setHeaders(response, values)))
+
+// Answered here rather than failed: the 429 is complete whatever order the middlewares run in.
+const reject = (error: ApiError.ApiError) =>
+  RequestId.withRequestId(RequestId.generate, (id) =>
+    Effect.succeed(HttpServerResponse.setHeader(ServerErrors.respond(error), RequestId.header, id)))
+
+/** When the last store-failure warning was logged, and how many failures were logged at debug since. */
+interface Alarm {
+  warnedAt: number
+  suppressed: number
+}
+
+// A store that is down fails every request: one warning per interval says so without flooding the
+// logs; the others are debug lines.
+const reportStoreFailure = (
+  alarm: Alarm,
+  intervalMillis: number,
+  policy: "allow" | "reject",
+  error: RateLimiter.RateLimitStoreError
+) =>
+  Effect.clockWith((clock) => {
+    const outcome = policy === "allow" ? "serving requests without a limit" : "answering SERVICE_UNAVAILABLE"
+    const message = `errata: rate-limit store unavailable (${error.message}); ${outcome} (onStoreError: "${policy}")`
+    const annotations = { "errata.rate_limit_store": "unavailable", "errata.on_store_error": policy }
+    const now = clock.currentTimeMillisUnsafe()
+    if (now - alarm.warnedAt < intervalMillis) {
+      alarm.suppressed++
+      return Effect.annotateLogs(Effect.logDebug(message), annotations)
+    }
+    const suppressed = alarm.suppressed
+    alarm.warnedAt = now
+    alarm.suppressed = 0
+    return Effect.annotateLogs(
+      Effect.logWarning(suppressed > 0 ? `${message}; ${suppressed} more since the last warning` : message),
+      { ...annotations, "errata.store_failures_suppressed": suppressed }
+    )
+  })
+
+/** What counting one request in a bucket decided. */
+type Counted =
+  | { readonly _tag: "Counted" }
+  | { readonly _tag: "Refused"; readonly response: HttpServerResponse.HttpServerResponse }
+  | { readonly _tag: "Uncounted" }
+
+const counted: Counted = { _tag: "Counted" }
+const uncounted: Counted = { _tag: "Uncounted" }
+
+/** A bucket looked at and found empty, and how long until its next token. */
+interface Empty {
+  readonly _tag: "Empty"
+  readonly waitMillis: number
+}
+
+type Consume = Parameters<RateLimiter.RateLimiter["consume"]>[0]
+
+/** One token every 60 s / perMinute. */
+const refillMillisOf = (tier: Tier): number => 60_000 / tier.perMinute
+
+const bucketOf = (key: string, tier: Tier, tokens: number): Consume => ({
+  algorithm: "token-bucket",
+  onExceeded: "fail",
+  key,
+  limit: tier.burst,
+  // RateLimiter refills one token every window / limit.
+  window: Duration.millis(refillMillisOf(tier) * tier.burst),
+  tokens
+})
+
+/** The options resolved once; the result runs one request through a limiter. */
+export const limiter = <E, R>(options: Options<E, R>) => {
+  const tierMap: Readonly<Record<string, Tier>> = options.tiers ?? tiers
+  const identify = options.identify ?? identifyFree
+  const unauthenticated = options.unauthenticated ?? DEFAULT_UNAUTHENTICATED
+  const policy = options.onStoreError ?? "allow"
+  const intervalMillis = Duration.toMillis(Duration.fromInputUnsafe(options.warnInterval ?? DEFAULT_WARN_INTERVAL))
+  const alarm: Alarm = { warnedAt: Number.NEGATIVE_INFINITY, suppressed: 0 }
+
+  /** Refuses the request with 429: the next token is `waitMillis` away. */
+  const refuse = (
+    tier: Tier,
+    now: number,
+    waitMillis: number
+  ): Effect.Effect<Counted, never, HttpServerRequest.HttpServerRequest> =>
+    Effect.andThen(
+      withRateHeaders({
+        [LIMIT]: String(tier.perMinute),
+        [REMAINING]: "0",
+        [RESET]: resetAt(now, waitMillis + refillMillisOf(tier) * (tier.burst - 1))
+      }),
+      // Wire.encode rounds the wait up to whole seconds, at least 1.
+      Effect.map(
+        reject(new ApiError.RateLimitExceeded({ details: { retryAfter: waitMillis / 1000 } })),
+        (response): Counted => ({ _tag: "Refused", response })
+      )
+    )
+
+  /**
+   * Takes a token from `key`'s bucket: the headers are set, or the request is refused. With
+   * `lookFirst`, the bucket is looked at first (taking no token) and an empty one refuses the
+   * request at once: the unauthenticated bucket of an address that keeps guessing is empty on
+   * nearly every request, and the `RateLimiterError` the RateLimiter would build for it (two
+   * schema classes) costs more than the rest of the 429. The wait of an empty bucket is read from
+   * the look: the time until it is full, less the tokens after the first.
+   */
+  const count = (
+    rateLimiter: RateLimiter.RateLimiter,
+    key: string,
+    tier: Tier,
+    lookFirst = false
+  ): Effect.Effect<Counted, never, HttpServerRequest.HttpServerRequest> => {
+    const take = rateLimiter.consume(bucketOf(key, tier, 1))
+    const consumed: Effect.Effect<RateLimiter.ConsumeResult | Empty, RateLimiter.RateLimiterError> = lookFirst
+      ? Effect.flatMap(
+        rateLimiter.consume(bucketOf(key, tier, 0)),
+        (look): Effect.Effect<RateLimiter.ConsumeResult | Empty, RateLimiter.RateLimiterError> =>
+          look.remaining < 1
+            ? Effect.succeed({
+              _tag: "Empty",
+              waitMillis: Math.max(0, Duration.toMillis(look.resetAfter) - refillMillisOf(tier) * (tier.burst - 1))
+            })
+            : take
+      )
+      : take
+    // Not a generator: this runs on every request, and each step of one costs.
+    return Effect.matchEffect(consumed, {
+      onSuccess: (result) =>
+        Effect.clockWith((clock): Effect.Effect<Counted, never, HttpServerRequest.HttpServerRequest> => {
+          const now = clock.currentTimeMillisUnsafe()
+          if ("_tag" in result) return refuse(tier, now, result.waitMillis)
+          return Effect.as(
+            withRateHeaders({
+              [LIMIT]: String(tier.perMinute),
+              [REMAINING]: String(result.remaining),
+              [RESET]: resetAt(now, Duration.toMillis(result.resetAfter))
+            }),
+            counted
+          )
+        }),
+      onFailure: (error) => {
+        const reason = error.reason
+        if (reason._tag === "RateLimitExceeded") {
+          return Effect.clockWith((clock) =>
+            refuse(tier, clock.currentTimeMillisUnsafe(), Duration.toMillis(reason.retryAfter))
+          )
+        }
+        return Effect.andThen(
+          reportStoreFailure(alarm, intervalMillis, policy, reason),
+          policy === "allow"
+            ? Effect.succeed(uncounted)
+            : Effect.map(reject(new ApiError.ServiceUnavailable()), (response): Counted => ({ _tag: "Refused", response }))
+        )
+      }
+    })
+  }
+
+  // A request answered 401 carries no key worth a bucket (a made-up one, or none): it is counted
+  // in its address's unauthenticated bucket, which answers 429 once a stranger has used it up,
+  // and the token its own bucket gave is handed back, so that a sprayed key leaves no bucket.
+  const answerUnauthorized = <A, AE, AR>(
+    rateLimiter: RateLimiter.RateLimiter,
+    request: HttpServerRequest.HttpServerRequest,
+    answer: Effect.Effect<A, AE, AR>,
+    charged?: { readonly key: string; readonly tier: Tier }
+  ): Effect.Effect<A | HttpServerResponse.HttpServerResponse, AE, AR | HttpServerRequest.HttpServerRequest> => {
+    const onAddress = count(rateLimiter, unauthenticatedKey(request), unauthenticated, true)
+    const decided = charged === undefined
+      ? onAddress
+      : Effect.map(
+        Effect.all([onAddress, Effect.ignore(rateLimiter.consume(bucketOf(charged.key, charged.tier, -1)))], {
+          concurrency: 2
+        }),
+        ([decision]) => decision
+      )
+    return Effect.flatMap(
+      decided,
+      (decision): Effect.Effect<A | HttpServerResponse.HttpServerResponse, AE, AR> =>
+        decision._tag === "Refused" ? Effect.succeed(decision.response) : answer
+    )
+  }
+
+  return <AE, AR>(
+    rateLimiter: RateLimiter.RateLimiter,
+    app: Effect.Effect<HttpServerResponse.HttpServerResponse, AE, AR>
+  ): Effect.Effect<HttpServerResponse.HttpServerResponse, AE | E, AR | R | HttpServerRequest.HttpServerRequest> =>
+    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+      Effect.flatMap(Effect.exit(identify(request)), (
+        identified
+      ): Effect.Effect<HttpServerResponse.HttpServerResponse, AE | E, AR | HttpServerRequest.HttpServerRequest> => {
+        if (identified._tag === "Failure") {
+          const failed = Effect.failCause(identified.cause)
+          return isUnauthorizedCause(identified.cause) ? answerUnauthorized(rateLimiter, request, failed) : failed
+        }
+        const identity = identified.value
+        const tier = typeof identity.tier === "string" ? tierMap[identity.tier] : identity.tier
+        if (tier === undefined) return Effect.die(new Error(`Unknown rate-limit tier "${String(identity.tier)}"`))
+        const key = identity.key ?? clientKey(request)
+        return Effect.flatMap(count(rateLimiter, key, tier), (decision) => {
+          if (decision._tag === "Refused") return Effect.succeed(decision.response)
+          const charged = decision._tag === "Counted" ? { key, tier } : undefined
+          return Effect.matchCauseEffect(app, {
+            onFailure: (cause) =>
+              isUnauthorizedCause(cause)
+                ? answerUnauthorized(rateLimiter, request, Effect.failCause(cause), charged)
+                : Effect.failCause(cause),
+            onSuccess: (response) =>
+              response.status === 401
+                ? answerUnauthorized(rateLimiter, request, Effect.succeed(response), charged)
+                : Effect.succeed(response)
+          })
+        })
+      }))
+}
+
+/** The store's service type. */
+export type Store = RateLimiter.RateLimiterStore["Service"]
+
+/** A store failure as the `RateLimiter` reports it. */
+export const storeError = (message: string, cause?: unknown): RateLimiter.RateLimiterError =>
+  new RateLimiter.RateLimiterError({
+    reason: new RateLimiter.RateLimitStoreError(cause === undefined ? { message } : { message, cause })
+  })
+
+/**
+ * The store with a deadline on every call, on Effect's `Clock` (so a `TestClock` moves it): a
+ * call that takes longer fails with `RateLimitStoreError`, and the middleware's `onStoreError`
+ * answers the request. An infinite timeout leaves the store as it is.
+ *
+ * The call is made interruptible, so that a request run uninterruptibly (the answer of
+ * `ServerErrors` is) does not wait for a stalled store after giving up on it.
+ */
+export const withTimeout = (store: Store, timeout: Duration.Input): Store => {
+  const duration = Duration.fromInputUnsafe(timeout)
+  if (!Duration.isFinite(duration)) return store
+  const orElse = () => Effect.fail(storeError(`no answer within ${Duration.toMillis(duration)} ms (timeout)`))
+  const bound = <A>(call: Effect.Effect<A, RateLimiter.RateLimiterError>) =>
+    Effect.timeoutOrElse(Effect.interruptible(call), { duration, orElse })
+  return RateLimiter.RateLimiterStore.of({
+    tokenBucket: (options) => bound(store.tokenBucket(options)),
+    fixedWindow: (options) => bound(store.fixedWindow(options)),
+    adaptiveConsume: (options) => bound(store.adaptiveConsume(options)),
+    adaptiveFeedback: (options) => bound(store.adaptiveFeedback(options))
+  })
+}
+
+/**
+ * A `RateLimiter` of its own on a store layer, every call of the store bounded by `timeout`.
+ *
+ * A new layer each call, not `RateLimiter.layer` provided: Effect 4 memoizes layers by identity
+ * across an app (and across the `Effect.provide`s of a server's requests), so two limiters built
+ * on the shared `RateLimiter.layer` would be one, on whichever store was built first.
+ */
+export const layerWithTimeout = <E, R>(
+  store: Layer.Layer<RateLimiter.RateLimiterStore, E, R>,
+  timeout: Duration.Input
+): Layer.Layer<RateLimiter.RateLimiter, E, R> => layerOn(store, (inner) => withTimeout(inner, timeout))
+
+/** A `RateLimiter` of its own on a store layer, the store seen through `f`. */
+export const layerOn = <E, R>(
+  store: Layer.Layer<RateLimiter.RateLimiterStore, E, R>,
+  f: (store: Store) => Store = (inner) => inner
+): Layer.Layer<RateLimiter.RateLimiter, E, R> =>
+  Layer.effect(
+    RateLimiter.RateLimiter,
+    Effect.flatMap(RateLimiter.RateLimiterStore, (inner) =>
+      Effect.provideService(RateLimiter.make, RateLimiter.RateLimiterStore, f(inner)))
+  ).pipe(Layer.provide(store))
+
+/** An effect run with the services an `HttpRouter` middleware took when it was built, under the fiber's own. */
+export const withContext = <A, E, R>(effect: Effect.Effect<A, E, R>, context: Context.Context<R>): Effect.Effect<A, E> =>
+  Effect.updateContext(effect, (input: Context.Context<never>) => Context.merge(context, input))
