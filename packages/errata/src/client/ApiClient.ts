@@ -26,6 +26,11 @@ import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
+import type * as HttpApi from "effect/http-api/HttpApi"
+import * as HttpApiClient from "effect/http-api/HttpApiClient"
+import type * as HttpApiEndpoint from "effect/http-api/HttpApiEndpoint"
+import type * as HttpApiGroup from "effect/http-api/HttpApiGroup"
+import type * as HttpApiMiddleware from "effect/http-api/HttpApiMiddleware"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientError from "effect/http/HttpClientError"
 import * as Headers from "effect/http/Headers"
@@ -33,10 +38,13 @@ import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import type * as Schema from "effect/Schema"
 import type * as Tracer from "effect/Tracer"
+import type { Simplify } from "effect/Types"
 import * as ApiError from "../ApiError.js"
 import * as attemptCount from "./internal/attempts.js"
 import * as errorBody from "./internal/errorBody.js"
+import * as derived from "./internal/fromApi.js"
 import * as redirect from "./internal/redirect.js"
 import * as policy from "./internal/retryPolicy.js"
 import * as timeout from "./internal/timeout.js"
@@ -509,3 +517,135 @@ export const layerConfig = (
   }
 ): Layer.Layer<ApiClient, Config.ConfigError, HttpClient.HttpClient> =>
   Layer.effect(ApiClient, Effect.flatMap(Config.unwrap(options), make))
+
+// The catalog classes among the errors `E`, one by one: built from the catalog's union rather than
+// from `E`, so editors list the classes, not the aliases they were declared with (`ApiErrorOf<…>`).
+type Declared<E> = ApiError.ApiError extends infer C ? C extends E ? C : never : never
+
+// One method of the client `fromApi` derives: what `HttpApiClient` takes (`params`, `query`,
+// `payload`, `headers`, `responseMode`), failing with the endpoint's catalog errors only.
+// A conditional type, so that editors show the signature itself rather than this alias' name.
+type EndpointMethod<Endpoint> = Endpoint extends HttpApiEndpoint.ConstraintRequest ? <
+    Mode extends HttpApiEndpoint.ClientResponseMode = "decoded-only"
+  >(
+  request: Simplify<
+    HttpApiEndpoint.ClientRequest<Endpoint["~Params"], Endpoint["~Query"], Endpoint["~Payload"], Endpoint["~Headers"], Mode>
+  >
+) => Effect.Effect<
+  HttpApiClient.Client.Response<HttpApiClient.SuccessType<Endpoint["~Success"]>, Mode>,
+  // The catalog errors declared on the endpoint, its group, its API and their middleware, drift,
+  // the transport, and a body (or request) its schemas reject. Written out, so editors show the
+  // union itself.
+  | Declared<Endpoint["~Error"]["Type"] | HttpApiMiddleware.Error<Endpoint["~Middleware"]>>
+  | ApiError.UnknownApiError
+  | ApiError.UnexpectedResponse
+  | HttpClientError.HttpClientError
+  | Schema.SchemaError,
+  | Endpoint["~Params"]["EncodingServices"]
+  | Endpoint["~Query"]["EncodingServices"]
+  | Endpoint["~Payload"]["EncodingServices"]
+  | Endpoint["~Headers"]["EncodingServices"]
+  | Endpoint["~Success"]["DecodingServices"]
+>
+  : never
+
+type GroupMethods<Group extends HttpApiGroup.Constraint> = Group["endpoints"] extends
+  infer Endpoints extends Readonly<Record<string, HttpApiEndpoint.ConstraintRequest>>
+  ? { readonly [Identifier in keyof Endpoints]: EndpointMethod<Endpoints[Identifier]> }
+  : {}
+
+/**
+ * The client `fromApi` derives from an `HttpApi` definition: one method per endpoint, under its
+ * group's identifier (top-level groups' at the root), taking what `HttpApiClient` takes
+ * (`params`, `query`, `payload`, `headers`, `responseMode`) and failing with exactly the catalog
+ * errors its endpoint, its group, its API and their middleware declare, plus `UnknownApiError`
+ * (drift), `UnexpectedResponse`, `HttpClientError` and `Schema.SchemaError`.
+ *
+ * Effect 4's `HttpApiClient` has no `withResponse`; `responseMode: "decoded-and-response"` gives
+ * `[success, response]` and `"response-only"` the response alone (a non-2xx still fails with its
+ * errata error: the client underneath decodes it).
+ *
+ * @example
+ * import type { Effect } from "effect"
+ * import { HttpApi, HttpApiEndpoint, HttpApiGroup } from "effect/http-api"
+ * import { CatalogErrors, Ids } from "errata/api"
+ * import type { ApiClient } from "errata/client"
+ *
+ * class Api extends HttpApi.make("api").add(
+ *   HttpApiGroup.make("contacts").add(
+ *     HttpApiEndpoint.get("get", "/contacts/:contactId", { params: { contactId: Ids.ContactId } })
+ *       .pipe(CatalogErrors.add("NOT_FOUND", "INVALID_CONTACT_ID"))
+ *   )
+ * ) {}
+ *
+ * type Client = ApiClient.ForApi<typeof Api>
+ * type GetFailure = Effect.Error<ReturnType<Client["contacts"]["get"]>>
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ForApi<Api> = Api extends HttpApi.HttpApi<infer _Id, infer Groups> ? Simplify<
+    & {
+      readonly [Group in Extract<Groups, { readonly topLevel: false }> as HttpApiGroup.Identifier<Group>]: GroupMethods<
+        Group
+      >
+    }
+    & {
+      readonly [
+        Endpoint in Extract<
+          HttpApiGroup.Endpoints<Extract<Groups, { readonly topLevel: true }>>,
+          HttpApiEndpoint.ConstraintRequest
+        > as Endpoint["identifier"]
+      ]: EndpointMethod<Endpoint>
+    }
+  >
+  : never
+
+/**
+ * Derives a typed client from an `HttpApi` definition, the one the server is built from, on
+ * Effect's `HttpApiClient.makeWith` over the errata client that `fromHttpClient` builds from the
+ * same `options`: base URL, key, retries with `Retry-After` and the retry budget, idempotency
+ * keys, the error body bound, timeouts. Success bodies are decoded with each endpoint's success
+ * schema; every non-2xx response is the errata error `Wire.decode` gives, with its request ID, so
+ * a 503 is retried before the method sees it. A catalog error the endpoint does not declare is
+ * drift, and arrives as `UnknownApiError` with its code (and its attempt count, `attempts`).
+ * Declare errors with `CatalogErrors.add` (`errata/api`).
+ *
+ * @example
+ * import { Effect, Schema } from "effect"
+ * import { HttpApi, HttpApiEndpoint, HttpApiGroup } from "effect/http-api"
+ * import { CatalogErrors, Ids } from "errata/api"
+ * import { ApiClient } from "errata/client"
+ *
+ * class Api extends HttpApi.make("api").add(
+ *   HttpApiGroup.make("contacts").add(
+ *     HttpApiEndpoint.get("get", "/contacts/:contactId", {
+ *       params: { contactId: Ids.ContactId },
+ *       success: Schema.Struct({ name: Schema.String })
+ *     }).pipe(CatalogErrors.add("NOT_FOUND", "INVALID_CONTACT_ID"))
+ *   )
+ * ) {}
+ *
+ * const program = Effect.gen(function*() {
+ *   const client = yield* ApiClient.fromApi(Api, { baseUrl: "https://api.example.com/v1", apiKey: "sk_live_…" })
+ *   return yield* client.contacts.get({ params: { contactId: Ids.ContactId.make("550e8400-e29b-41d4-a716-446655440000") } })
+ * }).pipe(Effect.catchTags({ NotFound: (e) => Effect.succeed({ name: `gone (request ${e.requestId})` }) }))
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromApi = <ApiId extends string, Groups extends HttpApiGroup.Constraint>(
+  api: HttpApi.HttpApi<ApiId, Groups>,
+  options: Options
+): Effect.Effect<
+  ForApi<HttpApi.HttpApi<ApiId, Groups>>,
+  never,
+  HttpClient.HttpClient | HttpApiGroup.MiddlewareClient<Groups>
+> =>
+  Effect.flatMap(make(options), (httpClient) =>
+    Effect.map(
+      HttpApiClient.makeWith(api, { httpClient }),
+      // Boundary: `narrowed` keeps the methods `makeWith` built, each failing only with the errors
+      // `ForApi` names for it (the undeclared catalog errors become `UnknownApiError`).
+      (client) => derived.narrowed(api, client) as ForApi<HttpApi.HttpApi<ApiId, Groups>>
+    ))
