@@ -101,3 +101,11 @@ export * as RateLimitScript from "./RateLimitScript.js"
  * @since 0.1.0
  */
 export * as RateLimitKeys from "./RateLimitKeys.js"
+
+/**
+ * The OpenAPI document rewritten to say what errata's server answers: every code, its details
+ * schema and the response headers.
+ *
+ * @since 0.1.0
+ */
+export * as OpenApiErrors from "./OpenApiErrors.js"

@@ -27,6 +27,7 @@
  *
  * @since 0.1.0
  */
+import * as OpenApiErrors from "@errata/dialect/OpenApiErrors"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import { dual } from "effect/Function"
 import * as HttpApi from "effect/http-api/HttpApi"
@@ -38,7 +39,6 @@ import * as SchemaAST from "effect/SchemaAST"
 import type * as ApiError from "../ApiError.js"
 import * as Catalog from "../Catalog.js"
 import * as Wire from "../Wire.js"
-import * as OpenApiTransform from "./internal/openApi.js"
 
 /**
  * The wire body of the codes `C`, as `schema` encodes and decodes it.
@@ -392,5 +392,4 @@ export const addAll = <Self extends Target>(self: Self): WithErrors<Self, ErrorS
  * @since 0.1.0
  * @category OpenAPI
  */
-export const withoutDecodeError: (spec: Record<string, unknown>) => Record<string, unknown> =
-  OpenApiTransform.withoutDecodeError
+export const withoutDecodeError = (spec: Record<string, unknown>): Record<string, unknown> => OpenApiErrors.rewrite(spec)

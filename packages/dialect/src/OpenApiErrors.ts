@@ -1,12 +1,14 @@
 /**
- * `CatalogErrors.withoutDecodeError`: the OpenAPI document of an API served with errata's
- * middleware, rewritten to say what the server answers. The shapes written here are the wire
- * contract (SPEC.md §1, §3, §4) as JSON Schema; the codes come from the catalog.
+ * The OpenAPI document of an API served with errata's middleware, rewritten to say what the
+ * server answers: what `CatalogErrors.withoutDecodeError` does in both editions. Plain JSON in,
+ * plain JSON out; the shapes written here are the wire contract (SPEC.md §1, §3, §4) as JSON
+ * Schema, and the codes come from the catalog.
  *
- * @internal
+ * @since 0.1.0
  */
-import * as Predicate from "effect/Predicate"
-import * as Catalog from "../../Catalog.js"
+import * as Catalog from "./Catalog.js"
+
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 
 type Json = Readonly<Record<string, unknown>>
 
@@ -85,7 +87,18 @@ const bodyJsonSchema = (code: Catalog.Code): Record<string, unknown> => {
 }
 
 // One body per code, so each code is documented with its own details (not any code with any).
-const wireJsonSchema = (codes: ReadonlyArray<Catalog.Code>): Record<string, unknown> =>
+/**
+ * The JSON Schema of the wire body of a set of codes (one body per code, each with its details
+ * schema): what a status of the document lists.
+ *
+ * @example
+ * import { OpenApiErrors } from "@errata/dialect"
+ * OpenApiErrors.wireJsonSchema(["NOT_FOUND"])
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const wireJsonSchema = (codes: ReadonlyArray<Catalog.Code>): Record<string, unknown> =>
   codes.length === 1 && codes[0] !== undefined ? bodyJsonSchema(codes[0]) : { anyOf: codes.map(bodyJsonSchema) }
 
 // The response headers errata's middlewares write, as OpenAPI header objects (SPEC.md §4).
@@ -119,7 +132,7 @@ const codeOfTag = new Map<unknown, Catalog.Code>(Catalog.all.map((e) => [e.tag, 
 
 const at = (value: unknown, ...keys: ReadonlyArray<string>): unknown => {
   let current = value
-  for (const key of keys) current = Predicate.isObject(current) ? current[key] : undefined
+  for (const key of keys) current = isObject(current) ? current[key] : undefined
   return current
 }
 
@@ -140,7 +153,7 @@ type Resolve = (schema: unknown) => unknown
  * is kept as it is.
  */
 const codesOfBody = (schema: unknown, resolve: Resolve, depth = 0): ReadonlyArray<Catalog.Code> | undefined => {
-  if (!Predicate.isObject(schema) || depth > 8) return undefined
+  if (!isObject(schema) || depth > 8) return undefined
   const target = typeof schema["$ref"] === "string" ? resolve(schema) : schema
   if (target !== schema) return codesOfBody(target, resolve, depth + 1)
   const members = schema["anyOf"] ?? schema["oneOf"]
@@ -168,12 +181,12 @@ const idCodeOf = (schema: Json, resolve: Resolve, depth = 0): Catalog.Code | und
   const own = schema["x-errata-code"]
   if (isCode(own)) return own
   const target = typeof schema["$ref"] === "string" ? resolve(schema) : undefined
-  if (Predicate.isObject(target) && target !== schema) return idCodeOf(target, resolve, depth + 1)
+  if (isObject(target) && target !== schema) return idCodeOf(target, resolve, depth + 1)
   for (const key of ["allOf", "anyOf", "oneOf"]) {
     const members = schema[key]
     if (!Array.isArray(members)) continue
     for (const member of members) {
-      const code = Predicate.isObject(member) ? idCodeOf(member, resolve, depth + 1) : undefined
+      const code = isObject(member) ? idCodeOf(member, resolve, depth + 1) : undefined
       if (code !== undefined) return code
     }
   }
@@ -192,10 +205,10 @@ const answeredByMiddleware = (
 ): ReadonlyArray<Catalog.Code> => {
   const codes: Array<Catalog.Code> = ["INTERNAL_ERROR"]
   const own = operation["parameters"]
-  const parameters = [...pathParameters, ...(Array.isArray(own) ? own : [])].filter(Predicate.isObject)
+  const parameters = [...pathParameters, ...(Array.isArray(own) ? own : [])].filter(isObject)
   for (const parameter of parameters) {
     if (parameter["in"] === "path") {
-      const code = Predicate.isObject(parameter["schema"]) ? idCodeOf(parameter["schema"], resolve) : undefined
+      const code = isObject(parameter["schema"]) ? idCodeOf(parameter["schema"], resolve) : undefined
       if (code !== undefined) codes.push(code)
     } else if (parameter["in"] === "query") {
       codes.push("INVALID_INPUT")
@@ -207,7 +220,7 @@ const answeredByMiddleware = (
   }
   if (operation["requestBody"] !== undefined) codes.push("VALIDATION_ERROR")
   const security = operation["security"] ?? spec["security"]
-  if (Array.isArray(security) && security.some((s) => Predicate.isObject(s) && Object.keys(s).length > 0)) {
+  if (Array.isArray(security) && security.some((s) => isObject(s) && Object.keys(s).length > 0)) {
     codes.push("UNAUTHORIZED")
   }
   return codes
@@ -234,9 +247,10 @@ const rewriteOperation = (
   pathParameters: ReadonlyArray<unknown>,
   spec: Json,
   resolve: Resolve,
-  replaced: Set<unknown>
+  replaced: Set<unknown>,
+  platform: ReadonlySet<string>
 ): Record<string, unknown> => {
-  const responses = Predicate.isObject(operation["responses"]) ? operation["responses"] : {}
+  const responses = isObject(operation["responses"]) ? operation["responses"] : {}
   const codes = new Set<Catalog.Code>(answeredByMiddleware(operation, pathParameters, spec, resolve))
   const others = new Map<string, Array<unknown>>()
   const kept = new Map<string, unknown>()
@@ -245,12 +259,19 @@ const rewriteOperation = (
     const whole = codesOfBody(schema, resolve)
     // A status whose schema is all errata bodies is rewritten whole; a union that mixes them with
     // other schemas keeps the others beside the wire bodies.
-    const members: ReadonlyArray<unknown> = whole === undefined && Predicate.isObject(schema) && Array.isArray(schema["anyOf"])
+    const members: ReadonlyArray<unknown> = whole === undefined && isObject(schema) && Array.isArray(schema["anyOf"])
       ? schema["anyOf"]
       : [schema]
     let errata = false
     const rest: Array<unknown> = []
     for (const member of members) {
+      // A platform error body the middleware answers in the wire format instead: dropped.
+      const ref = at(member, "$ref")
+      if (typeof ref === "string" && platform.has(ref.slice(schemaRefPrefix.length))) {
+        errata = true
+        replaced.add(member)
+        continue
+      }
       const found = codesOfBody(member, resolve)
       if (found === undefined) {
         rest.push(member)
@@ -282,12 +303,12 @@ const rewriteOperation = (
   })
   const out = new Map<string, unknown>()
   for (const [status, response] of kept) {
-    if (!Predicate.isObject(response)) {
+    if (!isObject(response)) {
       out.set(status, response)
       continue
     }
     // Headers the endpoint declared itself win over errata's of the same name.
-    const own = Predicate.isObject(response["headers"]) ? response["headers"] : {}
+    const own = isObject(response["headers"]) ? response["headers"] : {}
     out.set(status, { ...response, headers: { ...headers(Number(status)), ...own } })
   }
   for (const group of byStatus([...codes])) {
@@ -317,7 +338,7 @@ const httpMethods = new Set(["get", "put", "post", "delete", "options", "head", 
 const refsIn = (value: unknown, out: Set<string>): Set<string> => {
   if (Array.isArray(value)) {
     for (const item of value) refsIn(item, out)
-  } else if (Predicate.isObject(value)) {
+  } else if (isObject(value)) {
     for (const [key, item] of Object.entries(value)) {
       if (key === "$ref" && typeof item === "string" && item.startsWith(schemaRefPrefix)) {
         out.add(item.slice(schemaRefPrefix.length))
@@ -327,10 +348,34 @@ const refsIn = (value: unknown, out: Set<string>): Set<string> => {
   return out
 }
 
-/** The transform; see `CatalogErrors.withoutDecodeError`. */
-export const withoutDecodeError = (spec: Record<string, unknown>): Record<string, unknown> => {
-  const components = Predicate.isObject(spec["components"]) ? spec["components"] : {}
-  const schemas = Predicate.isObject(components["schemas"]) ? components["schemas"] : {}
+/**
+ * Rewrites an OpenAPI document to say what errata's server answers:
+ *
+ * - the platform error bodies named in `platformBodies` (component names, e.g. Effect 3's
+ *   `HttpApiDecodeError`) are removed from every response, as the middleware answers those
+ *   failures in the wire format, and so are the components only they used;
+ * - every operation lists the codes the middleware answers on it, whatever it declares: the
+ *   `INVALID_*_ID` of each path parameter whose schema names an `x-errata-code`, `VALIDATION_ERROR`
+ *   with a body, `INVALID_INPUT` with query parameters or headers (and `MISSING_QUERY` when a
+ *   query parameter is required), `UNAUTHORIZED` under a security scheme, and `INTERNAL_ERROR`;
+ * - each status lists one wire body per code, with the details schema of that code;
+ * - every response declares `X-Request-ID`; an operation that can answer `RATE_LIMIT_EXCEEDED`
+ *   declares `X-RateLimit-*` on every response, and `Retry-After` on its 429 (required) and 503.
+ *
+ * @example
+ * import { OpenApiErrors } from "@errata/dialect"
+ * const document = OpenApiErrors.rewrite({ openapi: "3.1.0", paths: {} })
+ *
+ * @since 0.1.0
+ * @category OpenAPI
+ */
+export const rewrite = (
+  spec: Record<string, unknown>,
+  platformBodies: ReadonlyArray<string> = []
+): Record<string, unknown> => {
+  const platform = new Set(platformBodies)
+  const components = isObject(spec["components"]) ? spec["components"] : {}
+  const schemas = isObject(components["schemas"]) ? components["schemas"] : {}
   const resolve: Resolve = (schema) => {
     const ref = at(schema, "$ref")
     return typeof ref === "string" && ref.startsWith(schemaRefPrefix) ? schemas[ref.slice(schemaRefPrefix.length)] : schema
@@ -338,18 +383,18 @@ export const withoutDecodeError = (spec: Record<string, unknown>): Record<string
   const replaced = new Set<unknown>()
   const out: Record<string, unknown> = { ...spec }
   const paths = spec["paths"]
-  if (Predicate.isObject(paths)) {
+  if (isObject(paths)) {
     const newPaths: Record<string, unknown> = {}
     for (const [path, item] of Object.entries(paths)) {
-      if (!Predicate.isObject(item)) {
+      if (!isObject(item)) {
         newPaths[path] = item
         continue
       }
       const pathParameters: ReadonlyArray<unknown> = Array.isArray(item["parameters"]) ? item["parameters"] : []
       const newItem: Record<string, unknown> = {}
       for (const [key, operation] of Object.entries(item)) {
-        newItem[key] = httpMethods.has(key) && Predicate.isObject(operation)
-          ? rewriteOperation(operation, pathParameters, spec, resolve, replaced)
+        newItem[key] = httpMethods.has(key) && isObject(operation)
+          ? rewriteOperation(operation, pathParameters, spec, resolve, replaced, platform)
           : operation
       }
       newPaths[path] = newItem
@@ -357,7 +402,7 @@ export const withoutDecodeError = (spec: Record<string, unknown>): Record<string
     out["paths"] = newPaths
   }
   // The components only the replaced bodies referred to (a class's own fields, `Wire.schema`'s
-  // bodies) go, once nothing else refers to them.
+  // bodies, a platform body and what it uses) go, once nothing else refers to them.
   const candidates = refsIn([...replaced], new Set<string>())
   const kept: Record<string, unknown> = { ...schemas }
   let changed = true
@@ -367,6 +412,7 @@ export const withoutDecodeError = (spec: Record<string, unknown>): Record<string
       if (!Object.hasOwn(kept, name)) continue
       const others = Object.entries(kept).filter(([other]) => other !== name).map(([, schema]) => schema)
       if (!refsIn([out["paths"], out["webhooks"], others], new Set<string>()).has(name)) {
+        refsIn(kept[name], candidates)
         delete kept[name]
         changed = true
       }
@@ -375,7 +421,7 @@ export const withoutDecodeError = (spec: Record<string, unknown>): Record<string
   out["components"] = {
     ...components,
     schemas: kept,
-    headers: { ...headerComponents, ...(Predicate.isObject(components["headers"]) ? components["headers"] : {}) }
+    headers: { ...headerComponents, ...(isObject(components["headers"]) ? components["headers"] : {}) }
   }
   return out
 }
