@@ -109,3 +109,11 @@ export * as RateLimitKeys from "./RateLimitKeys.js"
  * @since 0.1.0
  */
 export * as OpenApiErrors from "./OpenApiErrors.js"
+
+/**
+ * Content codings without Effect: the codings a header names, whether a body still is in its
+ * coding, and a streaming decoder for gzip, deflate and br.
+ *
+ * @since 0.1.0
+ */
+export * as ContentCoding from "./ContentCoding.js"

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import * as ContentCoding from "@errata/dialect/ContentCoding"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as Headers from "@effect/platform/Headers"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
@@ -27,19 +28,6 @@ export interface Body {
   readonly unread: Wire.ResponseInput["unread"]
 }
 
-const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array => {
-  const first = chunks[0]
-  if (chunks.length === 1 && first !== undefined && first.length === size) return first
-  const out = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    if (offset >= size) break
-    const part = chunk.length <= size - offset ? chunk : chunk.subarray(0, size - offset)
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
-}
 
 /**
  * Pulls a body until it ends or passes `maxBytes`, and cuts it there. Pulled by hand rather than
@@ -53,14 +41,14 @@ export const collect = <E>(stream: Stream.Stream<Uint8Array, E>, maxBytes: numbe
     const chunks: Array<Uint8Array> = []
     let size = 0
     const loop: Effect.Effect<Body, E> = Effect.matchEffect(pull, {
-      onFailure: (end) => Option.isNone(end) ? Effect.succeed({ bytes: concat(chunks, size), unread: undefined }) : Effect.fail(end.value),
+      onFailure: (end) => Option.isNone(end) ? Effect.succeed({ bytes: ContentCoding.concat(chunks, size), unread: undefined }) : Effect.fail(end.value),
       onSuccess: (chunk) => {
         for (const bytes of chunk) {
           chunks.push(bytes)
           size += bytes.length
         }
         // One byte past the bound tells a body of exactly `maxBytes` from a longer one.
-        return size > maxBytes ? Effect.succeed({ bytes: concat(chunks, maxBytes), unread: "TooLarge" }) : loop
+        return size > maxBytes ? Effect.succeed({ bytes: ContentCoding.concat(chunks, maxBytes), unread: "TooLarge" }) : loop
       }
     })
     return loop

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import * as ContentCoding from "@errata/dialect/ContentCoding"
 import type * as Arr from "effect/Array"
 import * as Effect from "effect/Effect"
 import type * as Headers from "effect/http/Headers"
@@ -28,19 +29,6 @@ export interface Body {
   readonly unread: "TooLarge" | "Undecodable" | undefined
 }
 
-const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array => {
-  const first = chunks[0]
-  if (chunks.length === 1 && first !== undefined && first.length === size) return first
-  const out = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    if (offset >= size) break
-    const part = chunk.length <= size - offset ? chunk : chunk.subarray(0, size - offset)
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
-}
 
 /**
  * Pulls a body until it ends or passes `maxBytes`, and cuts it there. Pulled by hand (one
@@ -61,10 +49,10 @@ export const collect = <E>(stream: Stream.Stream<Uint8Array, E>, maxBytes: numbe
           size += bytes.length
         }
         // One byte past the bound tells a body of exactly `maxBytes` from a longer one.
-        return size > maxBytes ? Effect.succeed({ bytes: concat(chunks, maxBytes), unread: "TooLarge" }) : loop
+        return size > maxBytes ? Effect.succeed({ bytes: ContentCoding.concat(chunks, maxBytes), unread: "TooLarge" }) : loop
       },
       onFailure: Effect.failCause,
-      onDone: () => Effect.succeed({ bytes: concat(chunks, size), unread: undefined })
+      onDone: () => Effect.succeed({ bytes: ContentCoding.concat(chunks, size), unread: undefined })
     })
     return loop
   }))
