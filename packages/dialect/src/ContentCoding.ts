@@ -222,7 +222,17 @@ export const openDecoder = async (coding: string, first: Uint8Array | undefined)
  * @category errors
  */
 export class DecodeFailure {
+  /**
+   * The tag an edition matches on.
+   *
+   * @since 0.1.0
+   */
   readonly _tag = "DecodeFailure"
+  /**
+   * `cause`: what the decoder reported, or why there was none.
+   *
+   * @since 0.1.0
+   */
   constructor(readonly cause: unknown) {}
 }
 
