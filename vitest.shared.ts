@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
-const packages = ["dialect", "core", "api", "client", "server"] as const
+const packages = ["dialect", "core", "api", "client", "server", "reference"] as const
 
 const source = (name: string, module: string) =>
   fileURLToPath(new URL(`./packages/${name}/src/${module}.ts`, import.meta.url))

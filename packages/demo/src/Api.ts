@@ -13,14 +13,13 @@ import {
   OpenApi
 } from "@effect/platform"
 import { CatalogErrors, Ids } from "@errata/api"
+import type { ApiKeys, Scopes } from "@errata/reference"
 import { Context, Predicate, Schema } from "effect"
 import * as Domain from "./Domain.js"
 import { Fault } from "./Faults.js"
-import type { KeyInfo } from "./Keys.js"
-import type * as Scopes from "./Scopes.js"
 
 /** The API key of the current request, provided by `Authorization`. */
-export class CurrentKey extends Context.Tag("@errata/demo/CurrentKey")<CurrentKey, KeyInfo>() {}
+export class CurrentKey extends Context.Tag("@errata/demo/CurrentKey")<CurrentKey, ApiKeys.KeyInfo>() {}
 
 /**
  * The scope an endpoint needs (`contacts:write`), as an annotation of the endpoint:

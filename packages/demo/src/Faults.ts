@@ -3,10 +3,11 @@
  * outages do, so the tour and the load test can show retries recovering.
  */
 import { Catalog } from "@errata/core"
+import { FaultKinds } from "@errata/reference"
 import { Context, Effect, Layer, Random, Ref, Schema } from "effect"
 
 /** The ways a request can be made to fail; `error` answers with the catalog error `code` names. */
-export const FaultKind = Schema.Literal("unavailable", "internal", "rateLimited", "htmlBadGateway", "dropConnection", "error")
+export const FaultKind = Schema.Literal(...FaultKinds.kinds)
 export type FaultKind = typeof FaultKind.Type
 
 /** A fault armed for the next `count` requests; `key` limits it to one API key. */

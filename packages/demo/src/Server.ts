@@ -18,21 +18,15 @@ import { NodeHttpServerRequest } from "@effect/platform-node"
 import { ApiError } from "@errata/core"
 import { RateLimit, ServerErrors } from "@errata/server"
 import * as NodeServer from "@errata/server/NodeServer"
+import { FaultKinds, Scopes, Tiers } from "@errata/reference"
 import { Context, Effect, Layer, Option, Redacted } from "effect"
 import { Admin, Api, Authorization, RequiredScope } from "./Api.js"
 import { type Fault, Faults } from "./Faults.js"
 import { Keys } from "./Keys.js"
-import * as Scopes from "./Scopes.js"
 import { type Collection, Store } from "./Store.js"
 
-/** The tiers of SPEC.md §6, plus `tiny` (2 per minute, burst 2) so the tour can show a real 429. */
-export const tiers: Readonly<Record<string, RateLimit.Tier>> = {
-  ...RateLimit.tiers,
-  enterprise: { perMinute: 1000, burst: 1500 },
-  tiny: { perMinute: 2, burst: 2 },
-  // For load tests: far above what a test sends, so only injected faults fail.
-  unlimited: { perMinute: 6_000_000, burst: 1_000_000 }
-}
+/** The tiers of SPEC.md §6, plus the reference API's own (`tiny`, so the tour can show a real 429). */
+export const tiers: Readonly<Record<string, RateLimit.Tier>> = { ...RateLimit.tiers, ...Tiers.extra }
 
 const notFound = (label: string) => new ApiError.NotFound({ message: `${label} not found` })
 
@@ -144,9 +138,6 @@ const AuthorizationLive = Layer.effect(
     }))
 )
 
-const badGatewayPage =
-  "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
-
 const injected = (fault: Fault, request: HttpServerRequest.HttpServerRequest) => {
   switch (fault.kind) {
     case "unavailable":
@@ -160,7 +151,7 @@ const injected = (fault: Fault, request: HttpServerRequest.HttpServerRequest) =>
     case "error":
       return Effect.succeed(ServerErrors.respond(ApiError.make(fault.code ?? "INTERNAL_ERROR", { message: "Injected error" })))
     case "htmlBadGateway":
-      return Effect.succeed(HttpServerResponse.text(badGatewayPage, { status: 502, contentType: "text/html" }))
+      return Effect.succeed(HttpServerResponse.text(FaultKinds.badGatewayPage, { status: 502, contentType: "text/html" }))
     case "dropConnection":
       // What a crashed upstream looks like to a client: the socket closes with no response. The
       // request then ends as any request whose connection is gone does, by the platform's
@@ -174,9 +165,7 @@ const injected = (fault: Fault, request: HttpServerRequest.HttpServerRequest) =>
 const withFaults = (faults: Faults["Type"]) => (app: HttpApp.Default): HttpApp.Default =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
-    if (request.url.startsWith("/_admin") || request.url.startsWith("/docs") || request.url.startsWith("/openapi")) {
-      return yield* app
-    }
+    if (FaultKinds.exempt(request.url)) return yield* app
     const fault = yield* faults.take(RateLimit.apiKey(request))
     return yield* (fault === undefined ? app : injected(fault, request))
   })

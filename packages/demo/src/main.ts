@@ -3,6 +3,7 @@
  * prints the table and exits 0 when every case showed what it meant to.
  */
 import { NodeHttpClient, NodeRuntime } from "@effect/platform-node"
+import { TourScript } from "@errata/reference"
 import { Console, Effect, Layer, Logger, LogLevel } from "effect"
 import { issueDemoKeys } from "./Keys.js"
 import { boundPort, serverLayer, ServicesLive } from "./Server.js"
@@ -12,13 +13,11 @@ const program = Effect.gen(function*() {
   const port = yield* boundPort
   const keys = yield* issueDemoKeys
   const baseUrl = `http://127.0.0.1:${port}`
-  yield* Console.log(`errata reference API on ${baseUrl} (OpenAPI at /openapi.json, docs at /docs)\n`)
+  yield* Console.log(`errata reference API (Effect 3 edition) on ${baseUrl} (OpenAPI at /openapi.json, docs at /docs)\n`)
   const rows = yield* Tour.run(baseUrl, keys, Tour.progress)
-  yield* Console.log(`\n${Tour.table(rows)}\n`)
-  const failed = rows.filter((row) => !Tour.passed(row))
-  const codes = new Set(rows.map((row) => row.code).filter((code) => code !== "-"))
-  yield* Console.log(`${rows.length - failed.length}/${rows.length} cases as expected; ${codes.size} of the 12 codes seen.`)
-  if (failed.length > 0) return yield* Effect.fail(`${failed.length} case(s) did not show what they meant to`)
+  const { failed, line } = TourScript.summary(rows)
+  yield* Console.log(`\n${TourScript.table(rows)}\n\n${line}`)
+  if (failed > 0) return yield* Effect.fail(`${failed} case(s) did not show what they meant to`)
 })
 
 // The server's own logs (the injected failures it answered, say) would drown the tour's output.

@@ -1,9 +1,10 @@
 /**
- * `pnpm --filter @errata/demo serve`: the reference API, kept running, with its keys, the port and
- * a ready-to-paste curl printed. `PORT` picks the port (default: a free one).
+ * `pnpm serve`: the reference API, kept running, with its keys, the port and a ready-to-paste curl
+ * printed. `PORT` picks the port (default: a free one). With `--json` it prints one line,
+ * `{ "baseUrl", "keys" }`, and logs nothing: what the cross tests read to drive it.
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { Console, Effect, Layer } from "effect"
+import { Console, Effect, Layer, Logger, LogLevel } from "effect"
 import { issueDemoKeys } from "./Keys.js"
 import { boundPort, serverLayer, ServicesLive } from "./Server.js"
 
@@ -11,6 +12,10 @@ const program = Effect.gen(function*() {
   const port = yield* boundPort
   const keys = yield* issueDemoKeys
   const base = `http://127.0.0.1:${port}`
+  if (json) {
+    yield* Console.log(JSON.stringify({ baseUrl: base, keys }))
+    return yield* Effect.never
+  }
   yield* Console.log(
     [
       `errata reference API listening on ${base}`,
@@ -28,5 +33,11 @@ const program = Effect.gen(function*() {
 })
 
 const port = Number(process.env["PORT"] ?? 0)
+const json = process.argv.includes("--json")
 
-program.pipe(Effect.provide(serverLayer(Number.isInteger(port) ? port : 0).pipe(Layer.provideMerge(ServicesLive))), NodeRuntime.runMain)
+const ServeLive = serverLayer(Number.isInteger(port) ? port : 0).pipe(
+  Layer.provide(json ? Logger.minimumLogLevel(LogLevel.None) : Layer.empty),
+  Layer.provideMerge(ServicesLive)
+)
+
+program.pipe(Effect.provide(ServeLive), NodeRuntime.runMain)

@@ -9,7 +9,7 @@ import { Effect, Option } from "effect"
 import { Api } from "../src/Api.js"
 import type { Fault } from "../src/Faults.js"
 import { Keys } from "../src/Keys.js"
-import * as Scopes from "../src/Scopes.js"
+import { Scopes } from "@errata/reference"
 import { ClientLive, runServer } from "./support.js"
 
 type Client = ApiClient.ForApi<typeof Api>

@@ -8,7 +8,7 @@ import { runInNewContext } from "node:vm"
 import { Contact } from "../src/Domain.js"
 import { Faults } from "../src/Faults.js"
 import { Keys } from "../src/Keys.js"
-import * as Scopes from "../src/Scopes.js"
+import { Scopes } from "@errata/reference"
 import { expectDocumented } from "./openapi.js"
 import { ClientLive, runServer } from "./support.js"
 

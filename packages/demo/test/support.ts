@@ -5,7 +5,8 @@
 import { type HttpApp, HttpServerRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Effect, HashMap, Layer, Logger, Option } from "effect"
-import { type DemoKeys, issueDemoKeys } from "../src/Keys.js"
+import type { ApiKeys } from "@errata/reference"
+import { issueDemoKeys } from "../src/Keys.js"
 import { boundPort, serverLayer, ServicesLive } from "../src/Server.js"
 
 export interface LogLine {
@@ -30,7 +31,7 @@ export interface Recorded {
 
 export interface Running {
   readonly baseUrl: string
-  readonly keys: DemoKeys
+  readonly keys: ApiKeys.DemoKeys
   readonly logs: ReadonlyArray<LogLine>
   /** Every response the server sent, in order; the tests check them against the OpenAPI document. */
   readonly responses: ReadonlyArray<Recorded>

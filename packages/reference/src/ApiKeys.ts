@@ -1,0 +1,41 @@
+/**
+ * API keys of the reference API: `sk_live_` plus 32 random characters, each with scopes and a rate
+ * tier, and the three keys both demos start with.
+ */
+import * as Scopes from "./Scopes.js"
+
+/** What a key may do, and how fast. */
+export interface KeyInfo {
+  readonly key: string
+  readonly name: string
+  readonly scopes: ReadonlyArray<string>
+  /** A tier name of the rate limiter's tier map (`free`, `starter`, `pro`, or one of `Tiers.extra`). */
+  readonly tier: string
+}
+
+const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+/** A fresh key, `sk_live_` + 32 characters from a CSPRNG. */
+export const generate = (): string => {
+  const bytes = crypto.getRandomValues(new Uint8Array(32))
+  let out = "sk_live_"
+  for (const byte of bytes) out += alphabet[byte % alphabet.length]
+  return out
+}
+
+/** The keys the demo starts with: what the tour and `serve`'s curl line use. */
+export interface DemoKeys {
+  /** Every scope, pro tier. */
+  readonly admin: KeyInfo
+  /** `contacts:read` only, pro tier: for INSUFFICIENT_PERMISSIONS. */
+  readonly readOnly: KeyInfo
+  /** Every scope, on a tiny tier: for RATE_LIMIT_EXCEEDED. */
+  readonly throttled: KeyInfo
+}
+
+/** The name, scopes and tier of each demo key, in the order they are issued. */
+export const demoKeys: { readonly [Role in keyof DemoKeys]: Omit<KeyInfo, "key"> } = {
+  admin: { name: "admin", scopes: Scopes.all, tier: "pro" },
+  readOnly: { name: "read-only", scopes: ["contacts:read"], tier: "pro" },
+  throttled: { name: "throttled", scopes: Scopes.all, tier: "tiny" }
+}
