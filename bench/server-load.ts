@@ -1,6 +1,9 @@
 /**
- * Loopback load on the apps of `server-apps.ts`: `npx vite-node --config vitest.bench.config.ts
- * bench/server-load.ts` (part of `pnpm bench`).
+ * Loopback load on the apps of `server-apps.ts`, of either edition: `npx vite-node --config
+ * vitest.bench.config.ts bench/server-load.ts` (part of `pnpm bench`) loads the Effect 3 apps of
+ * this folder; with `EDITION=effect4` (`scripts/bench-effect4.sh`) it loads the Effect 4 apps of
+ * `packages/errata/bench/`, served by Node 22, and this driver stays on the root's Node, esbuild
+ * and autocannon: it loads sockets, and the editions differ only in the processes it starts.
  *
  * Bars (DESIGN.md "Bars"): errata against the hand-written Effect-native middleware that keeps the
  * same promises, on 200s and on raised 404s, and a raised catalog error against errata's own 200s.
@@ -13,16 +16,21 @@
  * bursts of other work on a shared box fall on every series alike. Ratios are taken within a
  * round, and their median and quartiles over the rounds printed. Everything runs on 127.0.0.1,
  * each load is bounded in time and the whole run by a watchdog; the script always exits 0, so
- * that `pnpm bench` goes on whatever the load gave. Environment (defaults below): ROUNDS, SECONDS
- * of load per series and round, WARMUP_SECONDS, CONNECTIONS.
+ * that `pnpm bench` goes on whatever the load gave. Environment (defaults below): EDITION
+ * (`effect3` or `effect4`), ROUNDS, SECONDS of load per series and round, WARMUP_SECONDS,
+ * CONNECTIONS.
  */
 import autocannon from "autocannon"
-import { build } from "esbuild"
-import { type ChildProcess, spawn } from "node:child_process"
+import { build, type Plugin } from "esbuild"
+import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { rm } from "node:fs/promises"
 import { fileURLToPath } from "node:url"
+import type { AppName as Effect4AppName } from "../packages/errata/bench/server-apps.js"
 import { alias } from "../vitest.shared.js"
-import type { AppName } from "./server-apps.js"
+import type { AppName as Effect3AppName } from "./server-apps.js"
+
+// The apps the plan names exist in both editions, or the plan does not compile.
+type AppName = Effect3AppName & Effect4AppName
 
 const ROUNDS = Number(process.env["ROUNDS"] ?? 8)
 const SECONDS = Number(process.env["SECONDS"] ?? 3)
@@ -52,8 +60,62 @@ const ratios: ReadonlyArray<readonly [string, Series, Series, number | undefined
   ["errata 404 / errata 200", "errata 404", "errata 200", 0.9]
 ]
 
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+
+// `errata` and `errata/<module>` from the Effect 4 package's sources, as its vitest config maps them.
+const effect4Sources: Plugin = {
+  name: "errata-effect4-sources",
+  setup: (build) => {
+    build.onResolve({ filter: /^errata(?:\/.*)?$/ }, ({ path }) => {
+      const module = path.slice("errata/".length)
+      const file = path === "errata" ? "index" : ["client", "server", "api"].includes(module) ? `${module}/index` : module
+      return { path: here(`../packages/errata/src/${file}.ts`) }
+    })
+  }
+}
+
+// What differs between the editions: the app bundled, where its effect and platform resolve at run
+// time (the bundle goes into that package's node_modules), the sources it is built from, and the
+// Node that runs it, found once.
+const editions = {
+  effect3: {
+    entry: here("./server-app.ts"),
+    modules: here("../node_modules"),
+    target: "node20",
+    alias,
+    plugins: [],
+    node: () => process.execPath
+  },
+  effect4: {
+    entry: here("../packages/errata/bench/server-app.ts"),
+    modules: here("../packages/errata/node_modules"),
+    target: "node22",
+    // Only the dialect's sources are shared; the Effect 3 packages must not leak into this bundle.
+    alias: Object.fromEntries(Object.entries(alias).filter(([name]) => name.startsWith("@errata/dialect"))),
+    plugins: [effect4Sources],
+    node: () => execFileSync("npx", ["-y", "node@22", "-e", "console.log(process.execPath)"], { encoding: "utf8" }).trim()
+  }
+} satisfies Record<string, {
+  readonly entry: string
+  readonly modules: string
+  readonly target: string
+  readonly alias: Record<string, string>
+  readonly plugins: Array<Plugin>
+  readonly node: () => string
+}>
+
+const isEditionName = (name: string): name is keyof typeof editions => Object.hasOwn(editions, name)
+const editionName = process.env["EDITION"] ?? "effect3"
+const edition = isEditionName(editionName) ? editions[editionName] : undefined
+if (edition === undefined) {
+  console.log(`server-load: unknown EDITION ${editionName}; one of ${Object.keys(editions).join(", ")}`)
+  process.exit(0)
+}
+
 // Inside node_modules, so that the bundle's imports of effect and the platform resolve from there.
-const bundle = fileURLToPath(new URL(`../node_modules/.cache/errata/server-app-${process.pid}.mjs`, import.meta.url))
+const bundle = `${edition.modules}/.cache/errata/server-app-${process.pid}.mjs`
+// Set once the edition's Node is found, before any server starts.
+let serverNode = process.execPath
 
 const hasExited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null
 
@@ -79,7 +141,7 @@ const withServers = async <U extends { readonly app: AppName }, A>(
   const children: Array<ChildProcess> = []
   try {
     const servers = await Promise.all(uses.map(async (use) => {
-      const child = spawn(process.execPath, ["--expose-gc", bundle, use.app], { stdio: ["ignore", "inherit", "inherit", "ipc"] })
+      const child = spawn(serverNode, ["--expose-gc", bundle, use.app], { stdio: ["ignore", "inherit", "inherit", "ipc"] })
       children.push(child)
       return { ...use, child, url: await ask(child) }
     }))
@@ -137,9 +199,11 @@ const quantile = (xs: ReadonlyArray<number>, q: number) => {
 }
 
 const main = async () => {
+  const serverNodeVersion = execFileSync(serverNode, ["--version"], { encoding: "utf8" }).trim()
   console.log(
-    `server-load: ${ROUNDS} rounds × ${SECONDS}s of load per series in slices of 1s, after ` +
-      `${WARMUP_SECONDS}s of warm-up, ${CONNECTIONS} connections, 127.0.0.1, a fresh server process per series and round`
+    `server-load (${editionName}, servers on Node ${serverNodeVersion}): ${ROUNDS} rounds × ${SECONDS}s of load per ` +
+      `series in slices of 1s, after ${WARMUP_SECONDS}s of warm-up, ${CONNECTIONS} connections, 127.0.0.1, a fresh ` +
+      `server process per series and round`
   )
   const [native = "", errata = "", bare = ""] = await probe()
   if (
@@ -176,13 +240,17 @@ const watchdog = setTimeout(() => {
   process.exit(0)
 }, (ROUNDS * plan.length * (2 * SECONDS + WARMUP_SECONDS + 10) + 60) * 1000)
 
-const entry = fileURLToPath(new URL("./server-app.ts", import.meta.url))
 // As users ship a server: errata from its sources, effect and the platform from node_modules.
-build({
-  entryPoints: [entry], outfile: bundle, bundle: true, format: "esm", platform: "node", target: "node20", alias,
-  external: ["effect", "@effect/*"], logLevel: "silent"
-})
-  .then(main)
+const run = async () => {
+  serverNode = edition.node()
+  await build({
+    entryPoints: [edition.entry], outfile: bundle, bundle: true, format: "esm", platform: "node", target: edition.target,
+    alias: edition.alias, plugins: edition.plugins, external: ["effect", "@effect/*"], logLevel: "silent"
+  })
+  await main()
+}
+
+run()
   .catch((error: unknown) => console.error("server-load failed:", error))
   .finally(async () => {
     clearTimeout(watchdog)
