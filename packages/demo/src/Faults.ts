@@ -17,6 +17,10 @@ export const Fault = Schema.Struct({
   key: Schema.optional(Schema.String),
   /** For `error`: the catalog code to answer with (`INTERNAL_ERROR` when absent). */
   code: Schema.optional(Schema.Literal(...Catalog.codes)),
+  /** For `error`: the message to answer with (`Injected error` when absent). */
+  message: Schema.optional(Schema.String.pipe(Schema.maxLength(1000))),
+  /** For `error`: the `details` to answer with. */
+  details: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
   /** For `rateLimited`: the Retry-After the response names, in seconds. */
   retryAfterSeconds: Schema.optional(Schema.Int.pipe(Schema.between(1, 3600))),
   /** Fail only this share of requests (0–1] instead of every one, for load tests. */

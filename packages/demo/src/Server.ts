@@ -149,7 +149,10 @@ const injected = (fault: Fault, request: HttpServerRequest.HttpServerRequest) =>
         new ApiError.RateLimitExceeded({ details: { retryAfter: fault.retryAfterSeconds ?? 1 } })
       ))
     case "error":
-      return Effect.succeed(ServerErrors.respond(ApiError.make(fault.code ?? "INTERNAL_ERROR", { message: "Injected error" })))
+      return Effect.succeed(ServerErrors.respond(ApiError.make(fault.code ?? "INTERNAL_ERROR", {
+        message: fault.message ?? "Injected error",
+        ...(fault.details === undefined ? {} : { details: fault.details })
+      })))
     case "htmlBadGateway":
       return Effect.succeed(HttpServerResponse.text(FaultKinds.badGatewayPage, { status: 502, contentType: "text/html" }))
     case "dropConnection":

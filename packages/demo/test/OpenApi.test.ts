@@ -14,8 +14,10 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Api } from "../src/Api.js"
-import { checker, checkServed } from "./openapi.js"
-import { type Recorded, runServer, type Running } from "./support.js"
+import type { ApiKeys } from "@errata/reference"
+import { serve } from "./editions.js"
+import { checker } from "./openapi.js"
+import { type Recorded, runServer } from "./support.js"
 
 const bin = (name: string) => fileURLToPath(new URL(`../../../node_modules/.bin/${name}`, import.meta.url))
 
@@ -38,25 +40,31 @@ const run = (name: string, args: ReadonlyArray<string>, cwd: string) =>
 const missingId = "550e8400-e29b-41d4-a716-446655440000"
 
 // Requests a reader of the document would make: each operation's success, and the errors the
-// middleware answers on it (bad IDs on PATCH included, the case that first found the gap).
-const probe = (running: Running) =>
+// middleware answers on it (bad IDs on PATCH included, the case that first found the gap). Each
+// answer is recorded as the client got it, so a server in another process is judged alike.
+const probe = (target: Target) =>
   Effect.promise(async () => {
-    const admin = { authorization: `Bearer ${running.keys.admin.key}` }
-    const send = (method: string, path: string, body?: unknown, headers: Record<string, string> = admin) =>
-      fetch(`${running.baseUrl}${path}`, {
+    const recorded: Array<Recorded> = []
+    const admin = { authorization: `Bearer ${target.keys.admin.key}` }
+    const send = async (method: string, path: string, body?: unknown, headers: Record<string, string> = admin) => {
+      const response = await fetch(`${target.baseUrl}${path}`, {
         method,
         headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) })
-      }).then(async (r) => ({ status: r.status, json: r.status === 204 ? undefined : await r.json() }))
+      })
+      const text = await response.text()
+      const received: Record<string, string> = {}
+      response.headers.forEach((value, name) => void (received[name] = value))
+      recorded.push({ method, url: path, status: response.status, headers: received, body: text })
+      return { status: response.status, json: text === "" ? undefined : JSON.parse(text) }
+    }
     const bodies = {
       contacts: { create: { name: "Ada", email: "ada@example.com" }, update: { name: "Ada L." } },
       businesses: { create: { name: "Acme", website: "https://acme.example" }, update: { name: "Acme Ltd" } },
       messages: { create: { contactId: missingId, channel: "sms", body: "Hello" }, update: { body: "Hello again" } }
     }
-    const statuses: Array<number> = []
     for (const [name, body] of Object.entries(bodies)) {
       const created = await send("POST", `/${name}`, body.create)
-      statuses.push(created.status)
       const data: unknown = Predicate.hasProperty(created.json, "data") ? created.json.data : undefined
       const id: unknown = Predicate.hasProperty(data, "id") ? data.id : undefined
       for (
@@ -72,53 +80,110 @@ const probe = (running: Running) =>
           ["DELETE", `/${name}/${String(id)}`, undefined],
           ["DELETE", `/${name}/x`, undefined]
         ] as const
-      ) statuses.push((await send(method, path, payload)).status)
+      ) await send(method, path, payload)
     }
-    statuses.push((await send("GET", "/contacts/search?q=ada")).status)
-    statuses.push((await send("GET", "/contacts/search")).status)
-    statuses.push((await send("GET", "/contacts", undefined, {})).status)
-    statuses.push((await send("POST", "/contacts", bodies.contacts.create, { authorization: `Bearer ${running.keys.readOnly.key}` })).status)
-    return statuses
+    await send("GET", "/contacts/search?q=ada")
+    await send("GET", "/contacts/search")
+    await send("GET", "/contacts", undefined, {})
+    await send("POST", "/contacts", bodies.contacts.create, { authorization: `Bearer ${target.keys.readOnly.key}` })
+    return recorded
+  })
+
+const field = (value: unknown, key: string): unknown => (Predicate.isRecord(value) ? value[key] : undefined)
+const list = (value: unknown): ReadonlyArray<unknown> => (Array.isArray(value) ? value : [])
+const entries = (value: unknown): ReadonlyArray<readonly [string, unknown]> => (Predicate.isRecord(value) ? Object.entries(value) : [])
+
+// What a reader of a document relies on, whichever Effect wrote it: each operation's parameters,
+// its body's fields, its statuses with their headers, and each error response whole.
+const outline = (document: unknown) => ({
+  info: entries(field(document, "info")).filter(([key]) => key !== "contact"),
+  servers: field(document, "servers"),
+  tags: field(document, "tags"),
+  headers: field(field(document, "components"), "headers"),
+  operations: entries(field(document, "paths")).flatMap(([path, item]) =>
+    entries(item).map(([method, operation]) => ({
+      operation: `${method.toUpperCase()} ${path}`,
+      summary: field(operation, "summary"),
+      security: field(operation, "security"),
+      parameters: list(field(operation, "parameters")).map((p) =>
+        `${String(field(p, "in"))} ${String(field(p, "name"))}${field(p, "required") === true ? " (required)" : ""}`
+      ),
+      body: Object.keys(Object(field(field(field(field(field(operation, "requestBody"), "content"), "application/json"), "schema"), "properties"))),
+      responses: entries(field(operation, "responses")).map(([status, response]) =>
+        status.startsWith("2") ? { status, headers: Object.keys(Object(field(response, "headers"))) } : { status, response }
+      )
+    }))
+  )
+})
+
+/** A reference server to judge: where it listens and its keys. */
+interface Target {
+  readonly baseUrl: string
+  readonly keys: ApiKeys.DemoKeys
+}
+
+// The document `target` serves, judged by the validator and both linters, and the answers to the
+// probes judged against it; the answers, for more checks.
+const judge = (target: Target) =>
+  Effect.gen(function*() {
+    const document = yield* Effect.promise(() => fetch(`${target.baseUrl}/openapi.json`).then((r) => r.text()))
+    const dir = yield* Effect.acquireRelease(
+      Effect.sync(() => mkdtempSync(join(tmpdir(), "errata-openapi-"))),
+      (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+    )
+    writeFileSync(join(dir, "openapi.json"), document)
+    writeFileSync(join(dir, ".spectral.yaml"), "extends: [\"spectral:oas\"]\n")
+
+    const [schema, redocly, spectral] = yield* Effect.all([
+      run("validate-api", ["openapi.json"], dir),
+      run("redocly", ["lint", "--extends=recommended", "--format=json", "openapi.json"], dir),
+      run("spectral", ["lint", "-r", ".spectral.yaml", "-f", "json", "-o", "spectral.json", "openapi.json"], dir)
+    ], { concurrency: "unbounded" })
+
+    expect(JSON.parse(schema.stdout), schema.stderr).toMatchObject({ valid: true })
+    const redoclyReport: { readonly totals: unknown; readonly problems: ReadonlyArray<unknown> } = JSON.parse(redocly.stdout)
+    expect(redoclyReport.problems).toStrictEqual([])
+    expect(redoclyReport.totals).toMatchObject({ errors: 0, warnings: 0 })
+    expect(JSON.parse(readFileSync(join(dir, "spectral.json"), "utf8")), spectral.stderr).toStrictEqual([])
+    expect(spectral.code).toBe(0)
+
+    const answers = yield* probe(target)
+    // The probes reached every kind of answer they were written for.
+    expect(new Set(answers.map((answer) => answer.status))).toStrictEqual(new Set([200, 201, 204, 400, 401, 403, 404]))
+    const report = checker(JSON.parse(document))(answers)
+    expect(report.mismatches).toStrictEqual([])
+    expect(report.checked).toBe(answers.length)
+    return { document, answers }
   })
 
 describe("the served OpenAPI document, by tools errata did not write", () => {
   it.live("is valid 3.1, lints with 0 errors and 0 warnings, and every response validates against it", () =>
     Effect.gen(function*() {
       const { running } = yield* runServer
-      const document = yield* Effect.promise(() => fetch(`${running.baseUrl}/openapi.json`).then((r) => r.text()))
-      const dir = yield* Effect.acquireRelease(
-        Effect.sync(() => mkdtempSync(join(tmpdir(), "errata-openapi-"))),
-        (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-      )
-      writeFileSync(join(dir, "openapi.json"), document)
-      writeFileSync(join(dir, ".spectral.yaml"), "extends: [\"spectral:oas\"]\n")
-
-      const [schema, redocly, spectral] = yield* Effect.all([
-        run("validate-api", ["openapi.json"], dir),
-        run("redocly", ["lint", "--extends=recommended", "--format=json", "openapi.json"], dir),
-        run("spectral", ["lint", "-r", ".spectral.yaml", "-f", "json", "-o", "spectral.json", "openapi.json"], dir)
-      ], { concurrency: "unbounded" })
-
-      expect(JSON.parse(schema.stdout), schema.stderr).toMatchObject({ valid: true })
-      const redoclyReport: { readonly totals: unknown; readonly problems: ReadonlyArray<unknown> } = JSON.parse(redocly.stdout)
-      expect(redoclyReport.problems).toStrictEqual([])
-      expect(redoclyReport.totals).toMatchObject({ errors: 0, warnings: 0 })
-      expect(JSON.parse(readFileSync(join(dir, "spectral.json"), "utf8")), spectral.stderr).toStrictEqual([])
-      expect(spectral.code).toBe(0)
-
-      const statuses = yield* probe(running)
-      // The probes reached every kind of answer they were written for.
-      expect(new Set(statuses)).toStrictEqual(new Set([200, 201, 204, 400, 401, 403, 404]))
-      const report = yield* Effect.promise(() => checkServed(running.baseUrl, running.responses))
-      expect(report.mismatches).toStrictEqual([])
-      expect(report.checked).toBe(statuses.length)
+      const { answers } = yield* judge(running)
+      // The server saw what the client did: the probes and the document's fetch.
+      expect(running.responses.filter((r) => r.url !== "/openapi.json")).toHaveLength(answers.length)
 
       // The platform's document alone (without errata's transform) fails the same responses: a
       // PATCH with a bad ID answers a 400 code it does not list. So the check can fail.
       const plain = OpenApi.fromApi(Api.annotate(OpenApi.Transform, (spec) => spec))
-      const against = checker(plain)(running.responses.filter((r) => r.url !== "/openapi.json"))
+      const against = checker(plain)(answers)
       expect(against.mismatches.map((m) => m.response)).toContain("PATCH /contacts/not-a-uuid → 400")
     }).pipe(Effect.scoped), 120_000)
+
+  it.live("the Effect 4 edition's server: the same validator and linters, the same answers, the same operations, statuses and error responses", () =>
+    Effect.gen(function*() {
+      const [effect3, effect4] = yield* Effect.all([serve("effect3"), serve("effect4")], { concurrency: "unbounded" })
+      const judged = yield* Effect.all([judge(effect3), judge(effect4)], { concurrency: "unbounded" })
+      const [three, four] = judged
+      // Both editions describe the reference API alike: the same operations, parameters and
+      // statuses, every error response the same to the letter, the same response headers. (The
+      // schemas of bodies are each Effect's own JSON Schema of the same types, worded apart.)
+      expect(outline(JSON.parse(four.document))).toStrictEqual(outline(JSON.parse(three.document)))
+      const summary = (answers: ReadonlyArray<Recorded>) =>
+        answers.map((a) => `${a.method} ${a.url.replace(/[0-9a-f-]{36}/g, ":id")} → ${a.status} ${/"code":"([A-Z_]+)"/.exec(a.body ?? "")?.[1] ?? ""}`)
+      expect(summary(four.answers)).toStrictEqual(summary(three.answers))
+    }).pipe(Effect.scoped), 180_000)
 
   it("a response whose status or code the document does not list is a mismatch", () => {
     const check = checker(OpenApi.fromApi(Api))

@@ -22,8 +22,9 @@
  * import { RateLimit, ServerErrors } from "errata/server"
  *
  * const Routes = HttpRouter.add("GET", "/contacts", HttpServerResponse.text("[]"))
- * // ServerErrors first: it wraps the rate limiter, and answers what `identify` fails with.
- * const App = HttpRouter.serve(Layer.mergeAll(Routes, ServerErrors.layer(), RateLimit.layer())).pipe(
+ * // ServerErrors built first, so it wraps the rate limiter and answers what `identify` fails with.
+ * const Middlewares = RateLimit.layer().pipe(Layer.provideMerge(ServerErrors.layer()))
+ * const App = HttpRouter.serve(Layer.mergeAll(Routes, Middlewares)).pipe(
  *   Layer.provide(RateLimit.layerMemory)
  * )
  *
@@ -231,8 +232,9 @@ export const middleware: <AE, AR>(
  * The middleware as a global `HttpRouter` middleware: every route of the router it is merged
  * into, `HttpApiBuilder.layer`'s and unknown routes included. The `RateLimiter` and the services
  * `identify` needs are taken when the layer is built; what `identify` fails with is left to
- * `ServerErrors.layer()`, which must wrap this one: global middlewares wrap in the order they are
- * built, the first outermost, so merge `ServerErrors.layer()` before it.
+ * `ServerErrors.layer()`, which must wrap this one. Global middlewares wrap in the order they are
+ * built, the first outermost, and `Layer.mergeAll` builds its layers concurrently, so build
+ * `ServerErrors.layer()` first: `RateLimit.layer().pipe(Layer.provideMerge(ServerErrors.layer()))`.
  *
  * @example
  * import { Layer } from "effect"
@@ -241,7 +243,9 @@ export const middleware: <AE, AR>(
  *
  * const Routes = HttpRouter.add("GET", "/contacts", HttpServerResponse.text("[]"))
  * const Limited = RateLimit.layer({ tiers: { ...RateLimit.tiers, enterprise: { perMinute: 1000, burst: 1500 } } })
- * const App = HttpRouter.serve(Layer.mergeAll(Routes, ServerErrors.layer(), Limited)).pipe(Layer.provide(RateLimit.layerMemory))
+ * const App = HttpRouter.serve(Layer.mergeAll(Routes, Limited.pipe(Layer.provideMerge(ServerErrors.layer())))).pipe(
+ *   Layer.provide(RateLimit.layerMemory)
+ * )
  *
  * @since 0.1.0
  * @category layers
@@ -283,7 +287,7 @@ export const layer = <E = never, R = never>(
  * import { RateLimit, ServerErrors } from "errata/server"
  *
  * const Routes = HttpRouter.add("GET", "/", HttpServerResponse.text("ok"))
- * const App = HttpRouter.serve(Layer.mergeAll(Routes, ServerErrors.layer(), RateLimit.layer())).pipe(
+ * const App = HttpRouter.serve(Layer.mergeAll(Routes, RateLimit.layer().pipe(Layer.provideMerge(ServerErrors.layer())))).pipe(
  *   Layer.provide(RateLimit.layerMemory)
  * )
  *

@@ -5,11 +5,12 @@
  */
 import { describe, expect, layer } from "@effect/vitest"
 import { isSafe as isSafeRequestId } from "@errata/dialect/RequestId"
-import { Effect, Layer, Schema } from "effect"
+import { Context, Effect, Layer, Schema } from "effect"
 import { HttpRouter } from "effect/http"
 import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiError, HttpApiGroup, HttpApiSchema } from "effect/http-api"
 import { ApiError, Wire } from "errata"
 import { CatalogErrors, Ids } from "errata/api"
+import { ServerErrors } from "errata/server"
 import { at, notJsonResponse } from "./support/Json.js"
 import { send, serve, servePlain } from "./support/Serve.js"
 
@@ -382,3 +383,27 @@ layer(servePlain(AloneLive))("a catalog class declared as it is, without errata'
       expect(res.json).toMatchObject({ _tag: "NotFound", message: "No such thing" })
     }))
 })
+
+// A middleware between errata's and the router that provides a service around the routes, as
+// code often does: it puts its own context back when the route ends, so the route the router
+// found is gone by the time `ServerErrors` answers.
+class Greeting extends Context.Service<Greeting, string>()("test/Greeting") {}
+const ProvidingMiddleware = HttpRouter.middleware((app) => Effect.provideService(app, Greeting, "hello"), { global: true })
+
+layer(servePlain(Layer.mergeAll(ApiLive, ProvidingMiddleware.pipe(Layer.provideMerge(ServerErrors.layer())))))(
+  "ServerErrors.layer() outside a middleware that provides a service",
+  (it) => {
+    it.effect("a path ID still gets its resource's code, and a query issue its parameter", () =>
+      Effect.gen(function*() {
+        const id = yield* send("/contacts/abc")
+        expect(id.status).toBe(400)
+        expect(at(id.json, "error", "code")).toBe("INVALID_CONTACT_ID")
+        const query = yield* send("/contacts?limit=5")
+        expect(query.json).toStrictEqual({
+          error: { code: "MISSING_QUERY", message: "Query parameter \"q\" is required", details: { parameter: "q" } }
+        })
+        const limit = yield* send("/contacts?q=a&limit=1000")
+        expect(at(limit.json, "error", "code")).toBe("INVALID_INPUT")
+      }))
+  }
+)

@@ -85,7 +85,7 @@ const Routes = Layer.mergeAll(
 )
 
 // ServerErrors first: global middlewares wrap in the order they are built, the first outermost.
-const server = serveApp(Layer.mergeAll(Routes, ServerErrors.layer(), RateLimit.layer({ identify, tiers: tiny }))).pipe(
+const server = serveApp(Layer.mergeAll(Routes, RateLimit.layer({ identify, tiers: tiny }).pipe(Layer.provideMerge(ServerErrors.layer())))).pipe(
   Layer.provide(RateLimit.layerMemory)
 )
 
@@ -292,7 +292,7 @@ const lookUp = (request: HttpServerRequest.HttpServerRequest) => {
 
 const identifying = inspectable()
 layer(
-  serveApp(Layer.mergeAll(HttpRouter.add("GET", "/contacts", ok), ServerErrors.layer(), RateLimit.layer({ identify: lookUp }))).pipe(
+  serveApp(Layer.mergeAll(HttpRouter.add("GET", "/contacts", ok), RateLimit.layer({ identify: lookUp }).pipe(Layer.provideMerge(ServerErrors.layer())))).pipe(
     Layer.provide(identifying.limiter)
   )
 )("made-up keys, refused by identify", (it) => {

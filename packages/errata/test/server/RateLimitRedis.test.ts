@@ -197,7 +197,7 @@ const instance = <E, IE = never>(
   Effect.map(
     Layer.build(
       Layer.mergeAll(
-        HttpRouter.serve(Layer.mergeAll(HttpRouter.add("GET", "/ok", ok), ServerErrors.layer(), RateLimit.layer(options)), quiet),
+        HttpRouter.serve(Layer.mergeAll(HttpRouter.add("GET", "/ok", ok), RateLimit.layer(options).pipe(Layer.provideMerge(ServerErrors.layer()))), quiet),
         baseUrl
       ).pipe(Layer.provide(errataServer()), Layer.provide(limiter), Layer.provide(logs))
     ),

@@ -98,15 +98,34 @@ const everyIssue = (issue: SchemaIssue.Issue, input: unknown): Effect.Effect<Sch
   })
 }
 
-const routeParams: Effect.Effect<Readonly<Record<string, string | undefined>>> = Effect.map(
-  Effect.serviceOption(HttpRouter.RouteContext),
-  Option.match({ onNone: () => ({}), onSome: (route) => route.params })
-)
+// The router leaves the route it found in the request fiber's context, but a middleware between
+// errata's and the router that provides a service (`Effect.provideService`) puts its own context
+// back when the route ends: then the route is unknown here, and the path's issue is the
+// builder's own, which has the failing key (so the code) but not the value.
+const pathErrorOf = (issue: SchemaIssue.Issue): Effect.Effect<ApiError.ApiError> =>
+  Effect.flatMap(
+    Effect.serviceOption(HttpRouter.RouteContext),
+    Option.match({
+      onNone: () => Effect.succeed(Issues.pathError(issue, {})),
+      onSome: ({ params }) => Effect.map(everyIssue(issue, params), (all) => Issues.pathError(all, params))
+    })
+  )
 
-const searchParams: Effect.Effect<Readonly<Record<string, string | ReadonlyArray<string>>>> = Effect.map(
-  Effect.serviceOption(HttpServerRequest.ParsedSearchParams),
-  Option.getOrElse(() => ({}))
-)
+// The query as the router parsed it, or, where a middleware hid that (see `pathErrorOf`), as the
+// request's URL has it, parsed the same way.
+const searchParams: Effect.Effect<Readonly<Record<string, string | ReadonlyArray<string>>>, never, HttpServerRequest.HttpServerRequest> =
+  Effect.flatMap(
+    Effect.serviceOption(HttpServerRequest.ParsedSearchParams),
+    Option.match({
+      onSome: Effect.succeed,
+      onNone: () =>
+        Effect.map(HttpServerRequest.HttpServerRequest, (request) => {
+          // Only the query is parsed, under a fixed origin: a request target of any shape parses.
+          const at = request.url.indexOf("?")
+          return at < 0 ? {} : HttpServerRequest.searchParamsFromURL(new URL(`http://localhost/${request.url.slice(at)}`))
+        })
+    })
+  )
 
 // The root of a payload's issue is a bare `InvalidValue` only when the text was not JSON: errata's
 // reader handed the builder text that is UTF-8, not too large and not too deep, and a schema's own
@@ -124,7 +143,7 @@ const fromSchemaError = (
   const issue = error.cause.issue
   switch (error.kind) {
     case "Params":
-      return Effect.flatMap(routeParams, (params) => Effect.map(everyIssue(issue, params), (all) => Issues.pathError(all, params)))
+      return pathErrorOf(issue)
     case "Query":
       return Effect.flatMap(searchParams, (query) => Effect.map(everyIssue(issue, query), Issues.queryError))
     case "Headers":

@@ -26,9 +26,11 @@ export const current: Effect.Effect<string | undefined> = Effect.map(References.
 /**
  * Gives the request its ID once and runs `f` with it (and the request, which it has at hand).
  *
- * A second errata middleware on the same request finds the ID on the server span, which the
- * platform makes per request; without a span each computes its own, which only matters when both
- * answer, and only one ever does.
+ * A second errata middleware on the same request (`RateLimit` inside `ServerErrors`) finds the ID
+ * on the server span, which the platform makes per request, or else in the log annotation the
+ * first one wrote into the request's fiber: computing another would overwrite that annotation, and
+ * the lines logged after it (an access log, a log line of the app's own middleware) would carry
+ * another ID than the response.
  *
  * The log annotation is written into the fiber's context (`Fiber.setContext`), not provided around
  * `f`: the platform runs each request in a fiber of its own and puts its context back once the
@@ -44,8 +46,8 @@ export const withRequestId = <A, E, R>(
     const request = Context.getUnsafe(context, HttpServerRequest)
     const parent = Context.getOrUndefined(context, Tracer.ParentSpan)
     const span = parent?._tag === "Span" ? parent : undefined
-    const known = span?.attributes.get(spanAttribute)
-    if (typeof known === "string") return f(known, request)
+    const known = span?.attributes.get(spanAttribute) ?? fiber.getRef(References.CurrentLogAnnotations)[logAnnotation]
+    if (typeof known === "string" && isSafe(known)) return f(known, request)
     const incoming = request.headers[header]
     const id = isSafe(incoming) ? incoming : generateId()
     span?.attribute(spanAttribute, id)

@@ -1,0 +1,148 @@
+/**
+ * The two editions agree on the wire. Each edition's tour runs against each edition's reference
+ * server, and the four tables are the same row for row: tag, code, status, attempts, whether the
+ * retries recovered, and whether there was a request ID. And for each catalog error, and for the
+ * requests that make a server raise one itself, both servers answer with the same status, the
+ * same headers and the same body bytes (request IDs and the clock aside).
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Catalog } from "@errata/core"
+import { cases, ignoredHeaders, message } from "@errata/dialect/fixtures/golden"
+import { TourScript } from "@errata/reference"
+import { Effect } from "effect"
+import { type Edition, editions, type Served, serve, tour } from "./editions.js"
+
+const pairs: ReadonlyArray<readonly [client: Edition, server: Edition]> = editions.flatMap((client) =>
+  editions.map((server) => [client, server] as const)
+)
+
+describe("the Effect 3 and Effect 4 editions", () => {
+  it.live("each edition's tour against each edition's server: the same table, code for code, attempt for attempt", () =>
+    Effect.gen(function*() {
+      // A fresh server per tour: a tour spends the throttled key's bucket and leaves records.
+      const tables = yield* Effect.forEach(
+        pairs,
+        ([client, server]) => Effect.scoped(Effect.flatMap(serve(server), (served) => tour(client, served))),
+        { concurrency: 2 }
+      )
+      for (const [index, rows] of tables.entries()) {
+        const [client, server] = pairs[index] ?? []
+        expect(rows.filter((row) => !TourScript.passed(row)), `${client} client, ${server} server`).toStrictEqual([])
+        expect(rows.length).toBe(TourScript.cases.length + 1)
+      }
+      const [first, ...others] = tables.map((rows) => rows.map(TourScript.comparable))
+      for (const [index, other] of others.entries()) expect(other, pairs[index + 1]?.join(" client, ")).toStrictEqual(first)
+    }), 240_000)
+
+  it.live("both servers answer each catalog error, and each request that raises one, byte for byte alike", () =>
+    Effect.gen(function*() {
+      const servers = yield* Effect.all(editions.map(serve), { concurrency: "unbounded" })
+      const answers = yield* Effect.forEach(servers, (served) => Effect.promise(() => probe(served)), { concurrency: "unbounded" })
+      const [effect3 = [], effect4 = []] = answers
+      expect(effect3.map((answer) => answer.label)).toStrictEqual(effect4.map((answer) => answer.label))
+      for (const [index, answer] of effect3.entries()) {
+        const other = effect4[index]
+        // The one header that reads the clock: the second the bucket is full again, which may tick between the two.
+        const reset = (a: Answer | undefined) => Number(a?.headers["x-ratelimit-reset"] ?? Number.NaN)
+        if (answer.headers["x-ratelimit-reset"] !== undefined) expect(Math.abs(reset(other) - reset(answer)), answer.label).toBeLessThanOrEqual(1)
+        expect(withoutReset(other), answer.label).toStrictEqual(withoutReset(answer))
+      }
+      // The golden cases, injected by the fault switch, are the dialect's own bytes on both.
+      for (const entry of Catalog.all) {
+        const golden = cases[entry.code]
+        const injected = effect3.find((answer) => answer.label === `golden ${entry.code}`)
+        expect(injected, entry.code).toMatchObject({ status: golden.status, body: golden.body })
+        expect(injected?.headers, entry.code).toMatchObject(golden.headers)
+      }
+      // Every code of the catalog went over the wire.
+      expect(new Set(effect3.map((answer) => answer.code))).toStrictEqual(new Set([...Catalog.codes, undefined]))
+    }).pipe(Effect.scoped), 120_000)
+})
+
+interface Answer {
+  readonly label: string
+  readonly status: number
+  readonly code: string | undefined
+  /** Lower-cased names, the request ID and the server's own headers (`date`, …) left out. */
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
+}
+
+const withoutReset = (answer: Answer | undefined) => {
+  if (answer === undefined) return answer
+  const { "x-ratelimit-reset": _, ...headers } = answer.headers
+  return { ...answer, headers }
+}
+
+const codeOf = (body: string): string | undefined => {
+  try {
+    const parsed: unknown = JSON.parse(body)
+    const code: unknown = typeof parsed === "object" && parsed !== null && "error" in parsed && typeof parsed.error === "object" &&
+        parsed.error !== null && "code" in parsed.error
+      ? parsed.error.code
+      : undefined
+    return typeof code === "string" ? code : undefined
+  } catch {
+    return undefined
+  }
+}
+
+// The requests both servers are asked, in order, with the answers as the tests compare them.
+const probe = async (served: Served): Promise<ReadonlyArray<Answer>> => {
+  const answers: Array<Answer> = []
+  const send = async (label: string, path: string, init: { readonly method?: string; readonly key?: string; readonly body?: string; readonly contentType?: string } = {}) => {
+    const headers: Record<string, string> = {}
+    if (init.key !== undefined) headers["authorization"] = `Bearer ${init.key}`
+    if (init.body !== undefined) headers["content-type"] = init.contentType ?? "application/json"
+    const response = await fetch(`${served.baseUrl}${path}`, {
+      method: init.method ?? "GET",
+      headers,
+      ...(init.body === undefined ? {} : { body: init.body })
+    })
+    const body = await response.text()
+    const kept: Record<string, string> = {}
+    response.headers.forEach((value, name) => {
+      if (name !== "x-request-id" && !ignoredHeaders.includes(name)) kept[name] = value
+    })
+    answers.push({ label, status: response.status, code: codeOf(body), headers: kept, body })
+  }
+  const admin = served.keys.admin.key
+  const arm = (fault: Readonly<Record<string, unknown>>) =>
+    fetch(`${served.baseUrl}/_admin/faults`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+      body: JSON.stringify({ count: 1, key: admin, ...fault })
+    }).then((response) => expect(response.status, JSON.stringify(fault)).toBe(204))
+
+  for (const entry of Catalog.all) {
+    const golden = cases[entry.code]
+    await arm({ kind: "error", code: entry.code, message, ...(golden.details === undefined ? {} : { details: golden.details }) })
+    await send(`golden ${entry.code}`, "/contacts", { key: admin })
+  }
+  await arm({ kind: "rateLimited", retryAfterSeconds: 7 })
+  await send("injected 429, Retry-After: 7", "/contacts", { key: admin })
+
+  await send("no key", "/contacts")
+  await send("unknown key", "/contacts", { key: TourScript.unknownKey })
+  await send("read-only key creates", "/contacts", { method: "POST", key: served.keys.readOnly.key, body: "{\"name\":\"Eve\",\"email\":\"eve@example.com\"}" })
+  await send("read-only key posts a bad body", "/contacts", { method: "POST", key: served.keys.readOnly.key, body: "{" })
+  await send("bad email", "/contacts", { method: "POST", key: admin, body: "{\"name\":\"Bob\",\"email\":\"not-an-email\"}" })
+  await send("missing fields", "/contacts", { method: "POST", key: admin, body: "{}" })
+  await send("malformed JSON", "/contacts", { method: "POST", key: admin, body: "{\"name\":" })
+  await send("a text body", "/contacts", { method: "POST", key: admin, body: "name=Bob", contentType: "text/plain" })
+  await send("limit=1000", "/contacts?limit=1000", { key: admin })
+  await send("limit=abc", "/contacts?limit=abc", { key: admin })
+  await send("search without q", "/contacts/search", { key: admin })
+  await send("search with an empty q", "/contacts/search?q=", { key: admin })
+  await send("missing contact", `/contacts/${TourScript.missingId}`, { key: admin })
+  await send("missing message", `/messages/${TourScript.missingId}`, { method: "DELETE", key: admin })
+  await send("contact ID not a UUID", "/contacts/42", { key: admin })
+  await send("message ID not a UUID", "/messages/hello", { key: admin })
+  await send("business ID not a UUID, on PATCH", "/businesses/acme", { method: "PATCH", key: admin, body: "{\"name\":\"Acme\"}" })
+  await send("a 4,000-character ID", `/contacts/${"x".repeat(4000)}`, { key: admin })
+  await send("no such route", "/nothing-here", { key: admin })
+  await send("no such method", "/contacts", { method: "PUT", key: admin, body: "{}" })
+  const throttled = served.keys.throttled.key
+  for (const n of [1, 2, 3]) await send(`throttled call ${n}`, "/contacts?limit=1", { key: throttled })
+  return answers
+}
