@@ -20,6 +20,7 @@ export const projects: Array<TestProjectConfiguration> = [
   project("client"),
   project("server"),
   project("demo"),
+  project("reference"),
   {
     resolve: { alias },
     test: { name: "docs", root: "./docs", include: ["**/*.test.ts"], testTimeout: 60_000 }

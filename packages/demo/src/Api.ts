@@ -13,7 +13,7 @@ import {
   OpenApi
 } from "@effect/platform"
 import { CatalogErrors, Ids } from "@errata/api"
-import type { ApiKeys, Scopes } from "@errata/reference"
+import { ApiInfo, type ApiKeys, type Scopes } from "@errata/reference"
 import { Context, Predicate, Schema } from "effect"
 import * as Domain from "./Domain.js"
 import { Fault } from "./Faults.js"
@@ -202,26 +202,15 @@ export class Api extends HttpApi.make("errata-reference-api")
   .add(Messages)
   .add(Admin)
   .pipe(CatalogErrors.add("RATE_LIMIT_EXCEEDED", "INTERNAL_ERROR", "SERVICE_UNAVAILABLE"))
-  .annotate(OpenApi.Title, "errata reference API")
-  .annotate(OpenApi.Version, "0.1.0")
-  .annotate(
-    OpenApi.Description,
-    [
-      "Contacts, businesses and messages, with the error dialect errata models.",
-      "",
-      "Every request authenticates with `Authorization: Bearer <key>`. Every error is JSON of the form",
-      "`{ \"error\": { \"code\", \"message\", \"details\" } }`: programs branch on `code`, whose `details` are",
-      "documented with each response. Every response carries `X-Request-ID` (quote it to support) and the",
-      "`X-RateLimit-*` headers; a 429 says in `Retry-After` how many seconds to wait. 429, 500 and 503",
-      "are worth retrying with backoff; the other errors fail the same way again."
-    ].join("\n")
-  )
-  .annotate(OpenApi.License, { name: "MIT", url: "https://opensource.org/licenses/MIT" })
-  .annotate(OpenApi.Servers, [{ url: "/", description: "The server that serves this document" }])
+  .annotate(OpenApi.Title, ApiInfo.title)
+  .annotate(OpenApi.Version, ApiInfo.version)
+  .annotate(OpenApi.Description, ApiInfo.description)
+  .annotate(OpenApi.License, ApiInfo.license)
+  .annotate(OpenApi.Servers, ApiInfo.servers)
   // The platform has no annotation for `info.contact`, so it is added next to errata's transform.
   .annotate(OpenApi.Transform, (spec) =>
     CatalogErrors.withoutDecodeError({
       ...spec,
-      info: { ...(Predicate.isRecord(spec["info"]) ? spec["info"] : {}), contact: { name: "errata maintainers", url: "https://www.npmjs.com/package/@errata/server" } }
+      info: { ...(Predicate.isRecord(spec["info"]) ? spec["info"] : {}), contact: ApiInfo.contact("@errata/server") }
     }))
 {}

@@ -4,6 +4,7 @@
  * `{ "baseUrl", "keys" }`, and logs nothing: what the cross tests read to drive it.
  */
 import { NodeRuntime } from "@effect/platform-node"
+import { ServeBanner } from "@errata/reference"
 import { Console, Effect, Layer, Logger, LogLevel } from "effect"
 import { issueDemoKeys } from "./Keys.js"
 import { boundPort, serverLayer, ServicesLive } from "./Server.js"
@@ -16,19 +17,7 @@ const program = Effect.gen(function*() {
     yield* Console.log(JSON.stringify({ baseUrl: base, keys }))
     return yield* Effect.never
   }
-  yield* Console.log(
-    [
-      `errata reference API listening on ${base}`,
-      `  OpenAPI: ${base}/openapi.json   docs (Scalar): ${base}/docs`,
-      `  keys: admin ${keys.admin.key}`,
-      `        read-only ${keys.readOnly.key}`,
-      `        throttled ${keys.throttled.key}`,
-      "",
-      "Try:",
-      `  curl -i -H "Authorization: Bearer ${keys.admin.key}" ${base}/contacts/not-a-uuid`,
-      `  curl -i -H "Authorization: Bearer ${keys.admin.key}" -H "Content-Type: application/json" -d '{"name":"Ada","email":"ada@example.com"}' ${base}/contacts`
-    ].join("\n")
-  )
+  yield* Console.log(ServeBanner.banner("Effect 3 edition", base, keys))
   return yield* Effect.never
 })
 

@@ -4,6 +4,7 @@
  * client; the same script and the same table are what let the cross tests compare the editions
  * row for row.
  */
+import * as Catalog from "@errata/dialect/Catalog"
 import type { DemoKeys } from "./ApiKeys.js"
 import type { FaultKind } from "./FaultKinds.js"
 
@@ -64,6 +65,9 @@ export const throttledPrimer = 2
 /** The name the retried create uses; the last row checks the store holds exactly one such record. */
 export const retriedCreateName = "Katherine Johnson"
 
+/** The label of the case whose 429 names `Retry-After: 1`, which the client must wait out. */
+export const retryAfterLabel = "a 429 with Retry-After: 1"
+
 const list: Request = { _tag: "TypedListContacts" }
 
 const outage = (kind: FaultKind, count: number, retryAfterSeconds?: number): ReadonlyArray<CaseFault> => [
@@ -89,7 +93,7 @@ export const cases: ReadonlyArray<Case> = [
   { label: "503 on every attempt", expected: "ServiceUnavailable", key: "admin", request: list, faults: outage("unavailable", 10), transient: true },
   { label: "drift: a proxy's HTML 502 page, every attempt", expected: "UnexpectedResponse", key: "admin", request: list, faults: outage("htmlBadGateway", 10), transient: true },
   { label: "two 503s, then the API is back", expected: "ok", key: "admin", request: list, faults: outage("unavailable", 2), transient: true },
-  { label: "a 429 with Retry-After: 1", expected: "ok", key: "admin", request: list, faults: outage("rateLimited", 1, 1), transient: true },
+  { label: retryAfterLabel, expected: "ok", key: "admin", request: list, faults: outage("rateLimited", 1, 1), transient: true },
   { label: "a dropped connection", expected: "ok", key: "admin", request: list, faults: outage("dropConnection", 1), transient: true },
   { label: "an HTML 502 once, then the API is back", expected: "ok", key: "admin", request: list, faults: outage("htmlBadGateway", 1), transient: true },
   { label: "a create retried after a 503 makes one record", expected: "ok", key: "admin", request: { _tag: "TypedCreateContact", name: retriedCreateName, email: "kj@example.com" }, faults: outage("unavailable", 1), transient: true }
@@ -206,3 +210,31 @@ export const comparable = (row: Row) => ({
   recovered: row.recovered,
   requestId: row.requestId === "-" ? "-" : "present"
 })
+
+/**
+ * What is wrong with a tour's rows, one sentence each; none when the tour showed everything it
+ * means to: every case its outcome, every code of the catalog with its status and tag, the drift
+ * case retried to the end, exhausted retries `retry.times + 1` attempts, recoveries more than one,
+ * the `Retry-After` obeyed, and every non-transient code asked once.
+ */
+export const problems = (rows: ReadonlyArray<Row>): ReadonlyArray<string> => {
+  const found: Array<string> = []
+  if (rows.length !== cases.length + 1) found.push(`${rows.length} rows, not ${cases.length + 1}`)
+  for (const r of rows) if (!passed(r)) found.push(`${r.label}: ${r.tag}, meant ${r.expected}`)
+  const seen = new Map(rows.filter((r) => r.code !== "-").map((r) => [r.code, r]))
+  for (const entry of Catalog.all) {
+    const r = seen.get(entry.code)
+    if (r === undefined) found.push(`${entry.code} never seen`)
+    else if (r.status !== entry.status || r.tag !== entry.tag) found.push(`${entry.code}: ${r.status} ${r.tag}`)
+  }
+  const drift = rows.find((r) => r.tag === "UnexpectedResponse")
+  if (drift?.status !== 502 || drift.attempts !== retry.times + 1) found.push(`the drift case: ${drift?.status} after ${drift?.attempts} attempts`)
+  for (const r of rows) {
+    if (r.recovered === true && r.attempts < 2) found.push(`${r.label}: recovered after ${r.attempts} attempt`)
+    if (r.recovered === false && r.attempts !== retry.times + 1) found.push(`${r.label}: gave up after ${r.attempts} attempts`)
+    if (Catalog.byCode(r.code)?.transient === false && r.attempts !== 1) found.push(`${r.label}: ${r.code} asked ${r.attempts} times`)
+  }
+  const waited = rows.find((r) => r.label === retryAfterLabel)
+  if (waited === undefined || waited.millis < 1000) found.push(`the Retry-After case took ${waited?.millis} ms`)
+  return found
+}
