@@ -43,11 +43,15 @@ describe("the Effect 3 and Effect 4 editions", () => {
       expect(effect3.map((answer) => answer.label)).toStrictEqual(effect4.map((answer) => answer.label))
       for (const [index, answer] of effect3.entries()) {
         const other = effect4[index]
-        // The one header that reads the clock: the second the bucket is full again, which may tick between the two.
-        const reset = (a: Answer | undefined) => Number(a?.headers["x-ratelimit-reset"] ?? Number.NaN)
-        if (answer.headers["x-ratelimit-reset"] !== undefined) expect(Math.abs(reset(other) - reset(answer)), answer.label).toBeLessThanOrEqual(1)
+        // The two headers that read the clock: the bucket refills while the probes run (a token per
+        // 600 ms on the admin key's tier), on each server at its own moments, and the second it is
+        // full again may tick between the two. Held within a few tokens and a second.
+        const number = (a: Answer | undefined, name: string) => Number(a?.headers[name] ?? Number.NaN)
+        for (const [name, slack] of [["x-ratelimit-reset", 1], ["x-ratelimit-remaining", 5]] as const) {
+          if (answer.headers[name] !== undefined) expect(Math.abs(number(other, name) - number(answer, name)), `${answer.label}: ${name}`).toBeLessThanOrEqual(slack)
+        }
         if (wordedByEachEffect.has(answer.label)) expect(unworded(other), answer.label).toStrictEqual(unworded(answer))
-        else expect(withoutReset(other), answer.label).toStrictEqual(withoutReset(answer))
+        else expect(withoutClock(other), answer.label).toStrictEqual(withoutClock(answer))
       }
       // The golden cases, injected by the fault switch, are the dialect's own bytes on both.
       for (const entry of Catalog.all) {
@@ -125,13 +129,13 @@ interface Answer {
 const wordedByEachEffect: ReadonlySet<string> = new Set(["a query parameter twice"])
 
 const unworded = (answer: Answer | undefined) => {
-  const { "content-length": _, "x-ratelimit-reset": __, ...headers } = answer?.headers ?? {}
+  const { "content-length": _, "x-ratelimit-remaining": __, "x-ratelimit-reset": ___, ...headers } = answer?.headers ?? {}
   return { status: answer?.status, code: answer?.code, headers, body: answer?.body.replace(/"message":"[^"]*"/g, "\"message\":\"\"") }
 }
 
-const withoutReset = (answer: Answer | undefined) => {
+const withoutClock = (answer: Answer | undefined) => {
   if (answer === undefined) return answer
-  const { "x-ratelimit-reset": _, ...headers } = answer.headers
+  const { "x-ratelimit-remaining": _, "x-ratelimit-reset": __, ...headers } = answer.headers
   return { ...answer, headers }
 }
 

@@ -163,3 +163,124 @@ export const key = (prefix: string, bucket: string): Promise<string> =>
  * @category keys
  */
 export const sha = (script: string): Promise<string> => hexDigest("SHA-1", script)
+
+/**
+ * A script as a store sends it: its text, and the SHA-1 `EVALSHA` names it by.
+ *
+ * @example
+ * import type { RateLimitScript } from "@errata/dialect"
+ * const named = (script: RateLimitScript.Script) => script.sha
+ *
+ * @since 0.1.0
+ * @category evaluation
+ */
+export interface Script {
+  readonly lua: string
+  readonly sha: string
+}
+
+/**
+ * A script with its SHA-1, computed once when a store is built.
+ *
+ * @example
+ * import { RateLimitScript } from "@errata/dialect"
+ * const tokenBucket = RateLimitScript.prepare(RateLimitScript.tokenBucket) // Promise<{ lua, sha }>
+ *
+ * @since 0.1.0
+ * @category evaluation
+ */
+export const prepare = (lua: string): Promise<Script> => sha(lua).then((digest) => ({ lua, sha: digest }))
+
+/**
+ * The two commands a store runs a script with, as a Redis client such as ioredis has them.
+ *
+ * @example
+ * import type { RateLimitScript } from "@errata/dialect"
+ * const echo: RateLimitScript.Client = {
+ *   evalsha: (_sha, _keys, ...args) => Promise.resolve(args),
+ *   eval: (_lua, _keys, ...args) => Promise.resolve(args)
+ * }
+ *
+ * @since 0.1.0
+ * @category evaluation
+ */
+export interface Client {
+  evalsha(sha: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
+  eval(lua: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
+}
+
+/**
+ * Whether a Redis error is `NOSCRIPT`: Redis forgot the script (it restarted), and it must be sent
+ * itself once.
+ *
+ * @example
+ * import { RateLimitScript } from "@errata/dialect"
+ * RateLimitScript.isNoScript(new Error("NOSCRIPT No matching script. Please use EVAL.")) // true
+ *
+ * @since 0.1.0
+ * @category evaluation
+ */
+export const isNoScript = (error: unknown): boolean => error instanceof Error && error.message.startsWith("NOSCRIPT")
+
+/**
+ * Runs a script on one key: `EVALSHA` sends 40 bytes instead of the script; when Redis answers
+ * `NOSCRIPT` (it forgot the script when it restarted), the script itself is sent once.
+ *
+ * @example
+ * import { RateLimitScript } from "@errata/dialect"
+ * declare const redis: RateLimitScript.Client
+ * const run = (script: RateLimitScript.Script, key: string) =>
+ *   RateLimitScript.evaluate(redis, script, key, RateLimitScript.fixedWindowArguments({ tokens: 1, refillMillis: 600, limit: 100 }))
+ *
+ * @since 0.1.0
+ * @category evaluation
+ */
+export const evaluate = (
+  client: Client,
+  script: Script,
+  key: string,
+  args: ReadonlyArray<string | number>
+): Promise<unknown> =>
+  client.evalsha(script.sha, 1, key, ...args).catch((error: unknown) =>
+    isNoScript(error) ? client.eval(script.lua, 1, key, ...args) : Promise.reject(error)
+  )
+
+/**
+ * The reply of `tokenBucket`, the tokens left, or `undefined` when it is not an integer reply.
+ *
+ * @example
+ * import { RateLimitScript } from "@errata/dialect"
+ * RateLimitScript.tokenBucketReply(149) // 149
+ * RateLimitScript.tokenBucketReply("149") // undefined
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const tokenBucketReply = (reply: unknown): number | undefined => (typeof reply === "number" ? reply : undefined)
+
+/**
+ * The reply of `fixedWindow`, `[count, pttl]`, or `undefined` when it is not two integers.
+ *
+ * @example
+ * import { RateLimitScript } from "@errata/dialect"
+ * RateLimitScript.fixedWindowReply([3, 1200]) // [3, 1200]
+ * RateLimitScript.fixedWindowReply(null) // undefined
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const fixedWindowReply = (reply: unknown): readonly [count: number, ttlMillis: number] | undefined =>
+  Array.isArray(reply) && typeof reply[0] === "number" && typeof reply[1] === "number" ? [reply[0], reply[1]] : undefined
+
+/**
+ * The message of a store failure for a reply a script cannot have given.
+ *
+ * @example
+ * import { RateLimitScript } from "@errata/dialect"
+ * RateLimitScript.unexpectedReply("OK") // 'Unexpected reply from the Redis rate-limit script: "OK"'
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const unexpectedReply = (reply: unknown): string =>
+  `Unexpected reply from the Redis rate-limit script: ${JSON.stringify(reply) ?? "undefined"}`

@@ -103,6 +103,42 @@ export * as RateLimitScript from "./RateLimitScript.js"
 export * as RateLimitKeys from "./RateLimitKeys.js"
 
 /**
+ * What the rate limiter answers, from numbers: the `X-RateLimit-*` values of a counted and of a
+ * refused request, the wait a refusal is told, and a tier's refill interval and window.
+ *
+ * @example
+ * import { RateLimitHeaders, RateLimitKeys } from "@errata/dialect"
+ * RateLimitHeaders.refused(RateLimitKeys.tiers.free, 6_000, Date.now())["x-ratelimit-remaining"] // "0"
+ *
+ * @since 0.1.0
+ */
+export * as RateLimitHeaders from "./RateLimitHeaders.js"
+
+/**
+ * The once-per-interval warning that the rate-limit store is down, as log lines to write.
+ *
+ * @example
+ * import { RateLimitAlarm } from "@errata/dialect"
+ * RateLimitAlarm.make(60_000, "allow").report(Date.now(), "Redis reconnecting").level // "warning"
+ *
+ * @since 0.1.0
+ */
+export * as RateLimitAlarm from "./RateLimitAlarm.js"
+
+/**
+ * The bounded in-memory table of token buckets and fixed windows behind the memory rate-limit
+ * store: the platform's arithmetic, one cap, least recently used entries evicted.
+ *
+ * @example
+ * import { TokenBuckets } from "@errata/dialect"
+ * TokenBuckets.make(1_000).tokenBucket({ key: "key:sk_1", tokens: 1, limit: 15, refillMillis: 6_000, allowOverflow: false }, Date.now())
+ * // [14, 0]
+ *
+ * @since 0.1.0
+ */
+export * as TokenBuckets from "./TokenBuckets.js"
+
+/**
  * The OpenAPI document rewritten to say what errata's server answers: every code, its details
  * schema and the response headers.
  *
@@ -117,3 +153,17 @@ export * as OpenApiErrors from "./OpenApiErrors.js"
  * @since 0.1.0
  */
 export * as ContentCoding from "./ContentCoding.js"
+
+/**
+ * How errata's servers read request bodies, without Effect: the limits, the checks (announced,
+ * JSON, nested too deep), strict UTF-8, the bytes gathered chunk by chunk, and the wording of each
+ * refusal. (`@errata/dialect/NodeRefusals`, what Node's parser refuses answered in the dialect, is
+ * Node only and so not here: import it by its subpath.)
+ *
+ * @example
+ * import { RequestBody } from "@errata/dialect"
+ * RequestBody.fields({ _tag: "TooDeep", limit: 64 }).message // "Request body is nested too deeply (limit 64 levels)"
+ *
+ * @since 0.1.0
+ */
+export * as RequestBody from "./RequestBody.js"

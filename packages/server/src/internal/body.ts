@@ -18,13 +18,13 @@
  *
  * @internal
  */
-import type * as Headers from "@effect/platform/Headers"
 import * as HttpMethod from "@effect/platform/HttpMethod"
 import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Multipart from "@effect/platform/Multipart"
 import * as UrlParams from "@effect/platform/UrlParams"
 import { ApiError } from "@errata/core"
+import * as RequestBody from "@errata/dialect/RequestBody"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
@@ -36,55 +36,29 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Input from "./input.js"
 
-/** The default limit on a request body: 1 MiB. */
-export const DEFAULT_MAX_BYTES = 1_048_576
-
-/** The default limit on how deep arrays and objects nest in a JSON body. */
-export const DEFAULT_MAX_DEPTH = 64
+// The limits, the checks, the depth scan, the UTF-8 decoding and the wording of each refusal are
+// the dialect's (`RequestBody`), written once for both editions; this module reads the body with
+// Effect and raises the refusals as `ApiError.ValidationError`s.
+export { isJsonContentType, limits } from "@errata/dialect/RequestBody"
 
 /** The limits one middleware reads bodies with. */
-export interface Limits {
-  readonly maxBytes: number
-  readonly maxDepth: number
-}
+export type Limits = RequestBody.Limits
 
-/** The limits of `ServerErrors.make`'s options, defaults filled in. */
-export const limits = (options: {
-  readonly maxBodyBytes?: number | undefined
-  readonly maxBodyDepth?: number | undefined
-}): Limits => ({
-  maxBytes: options.maxBodyBytes ?? DEFAULT_MAX_BYTES,
-  maxDepth: options.maxBodyDepth ?? DEFAULT_MAX_DEPTH
-})
-
-const defaultLimits: Limits = limits({})
+const defaultLimits: Limits = RequestBody.limits({})
 
 // --- refusals ---------------------------------------------------------------------------------
-
-const wholeBody = (message: string, issue: string): ApiError.ValidationError =>
-  new ApiError.ValidationError({ message, details: { issues: [{ path: [], message: issue }] } })
 
 // Refusals after which the rest of the body is left unread on the connection: the response must
 // close it, or the unread bytes would be parsed as the next request.
 const closing = new WeakSet<object>()
 
-const tooLarge = (limit: number): ApiError.ValidationError => {
-  const error = wholeBody(`Request body is too large (limit ${limit} bytes)`, `The body must be at most ${limit} bytes`)
-  closing.add(error)
+const refuse = (refusal: RequestBody.Refusal): ApiError.ValidationError => {
+  const error = new ApiError.ValidationError(RequestBody.fields(refusal))
+  if (RequestBody.closesConnection(refusal)) closing.add(error)
   return error
 }
 
-const notJsonType = (): ApiError.ValidationError =>
-  wholeBody("Content-Type must be application/json", "Expected a body of type application/json")
-
-const notUtf8 = (): ApiError.ValidationError =>
-  wholeBody("Request body is not valid UTF-8", "Expected UTF-8 text")
-
-const tooDeep = (limit: number): ApiError.ValidationError =>
-  wholeBody(
-    `Request body is nested too deeply (limit ${limit} levels)`,
-    `Arrays and objects may nest at most ${limit} levels deep`
-  )
+const notJsonType = (): ApiError.ValidationError => refuse({ _tag: "NotJsonType" })
 
 /** Whether the response to this error must close the connection (`Connection: close`). */
 export const closesConnection = (error: ApiError.ApiError): boolean =>
@@ -102,93 +76,30 @@ export const refusalOf = (u: unknown): ApiError.ApiError | undefined => {
   return undefined
 }
 
-// --- checks -------------------------------------------------------------------------------------
-
-/** Whether the headers announce a body (HTTP/1.1: a `Transfer-Encoding` or a non-zero `Content-Length`). */
-const announcesBody = (headers: Headers.Headers): boolean => {
-  if (headers["transfer-encoding"] !== undefined) return true
-  const length = headers["content-length"]
-  return length !== undefined && length !== "0"
-}
-
 /**
  * Whether the request may have a body: one its headers announce, or one of a method that has one
  * (a web `Request` or an HTTP/2 stream carries a body with neither header). Other requests keep
  * the platform's readers, so a GET pays for nothing here.
  */
 const mayCarryBody = (request: HttpServerRequest.HttpServerRequest): boolean =>
-  HttpMethod.hasBody(request.method) || announcesBody(request.headers)
+  HttpMethod.hasBody(request.method) || RequestBody.announcesBody(request.headers)
 
-/** `application/json`, in any case, with any parameters (`; charset=utf-8`). */
-export const isJsonContentType = (value: string | undefined): boolean => {
-  if (value === undefined) return false
-  const semicolon = value.indexOf(";")
-  return (semicolon === -1 ? value : value.slice(0, semicolon)).trim().toLowerCase() === "application/json"
+// As text: UTF-8 only (the depth is checked on the way to JSON).
+const decode = (bytes: Uint8Array): Either.Either<string, ApiError.ValidationError> => {
+  const text = RequestBody.decode(bytes)
+  return typeof text === "string" ? Either.right(text) : Either.left(refuse(text))
 }
-
-const QUOTE = 34
-const BACKSLASH = 92
-const OPEN_BRACE = 123
-const CLOSE_BRACE = 125
-const OPEN_BRACKET = 91
-const CLOSE_BRACKET = 93
-
-/**
- * Whether arrays and objects nest deeper than `max` anywhere in the UTF-8 `bytes`: one pass, no
- * recursion, brackets inside strings skipped (the bytes of `"`, `\`, brackets and braces never
- * occur inside a multi-byte character). On bytes that are not JSON the answer is only a bound,
- * and `JSON.parse` says what is wrong with them.
- */
-export const nestsDeeperThan = (bytes: Uint8Array, max: number): boolean => {
-  let depth = 0
-  let inString = false
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i]
-    if (inString) {
-      if (c === BACKSLASH) i++
-      else if (c === QUOTE) inString = false
-    } else if (c === QUOTE) {
-      inString = true
-    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      if (++depth > max) return true
-    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-      depth--
-    }
-  }
-  return false
-}
-
-// `fatal: true` makes invalid bytes an error instead of U+FFFD; the decoder keeps no state
-// between calls without `stream: true`, so one serves every request.
-const utf8 = new TextDecoder("utf-8", { fatal: true })
-
-const decode = (bytes: Uint8Array): Either.Either<string, ApiError.ValidationError> =>
-  Either.try({ try: () => utf8.decode(bytes), catch: notUtf8 })
 
 // The cheapest check first: a body nested too deep is not even decoded.
 const parse = (bytes: Uint8Array, maxDepth: number): Either.Either<unknown, ApiError.ValidationError> => {
   // As the platform reads it: an empty body is `null`.
   if (bytes.length === 0) return Either.right(null)
-  if (nestsDeeperThan(bytes, maxDepth)) return Either.left(tooDeep(maxDepth))
-  return Either.flatMap(
-    decode(bytes),
-    (text) => Either.try({ try: (): unknown => JSON.parse(text), catch: () => Input.notJsonError() })
-  )
+  const text = RequestBody.decode(bytes, maxDepth)
+  if (typeof text !== "string") return Either.left(refuse(text))
+  return Either.try({ try: (): unknown => JSON.parse(text), catch: () => Input.notJsonError() })
 }
 
 // --- reading ------------------------------------------------------------------------------------
-
-const empty = new Uint8Array(0)
-
-const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array<ArrayBuffer> => {
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.length
-  }
-  return bytes
-}
 
 /**
  * Reads the body into `result`. Over the limit, `result` fails at once (the answer goes out), and
@@ -202,17 +113,11 @@ const readInto = (
   { maxBytes }: Limits,
   result: Deferred.Deferred<Uint8Array<ArrayBuffer>, ApiError.ValidationError>
 ): Effect.Effect<void> => {
-  const headers = request.headers
-  // `Number(undefined)` is NaN, which is not greater than anything: a chunked body is read. A body
-  // refused before it is read is left to the server, which drops it (Node) or closes.
-  if (Number(headers["content-length"]) > maxBytes) return Deferred.fail(result, tooLarge(maxBytes))
-  const json = isJsonContentType(headers["content-type"])
-  const announced = announcesBody(headers)
-  if (announced && !json) return Deferred.fail(result, notJsonType())
+  // A body refused before it is read is left to the server, which drops it (Node) or closes.
+  const reading = new RequestBody.Reading(request.headers, maxBytes)
+  if (reading.refusal !== undefined) return Deferred.fail(result, refuse(reading.refusal))
   const read = Effect.gen(function*() {
     const pull = yield* Stream.toPull(request.stream)
-    const chunks: Array<Uint8Array> = []
-    let size = 0
     while (true) {
       const next = yield* Effect.either(pull)
       if (Either.isLeft(next)) {
@@ -220,18 +125,15 @@ const readInto = (
         if (Option.isSome(next.left)) return yield* Deferred.fail(result, Input.unreadableBodyError())
         break
       }
-      for (const chunk of next.right) size += chunk.length
-      if (size > maxBytes) {
-        yield* Deferred.fail(result, tooLarge(maxBytes))
+      if (!reading.add(next.right)) {
+        yield* Deferred.fail(result, refuse({ _tag: "TooLarge", limit: maxBytes }))
         // Drained, not kept: the end of the stream or its failure (the connection closed) ends it.
         return yield* Effect.ignore(Effect.forever(pull))
       }
-      for (const chunk of next.right) chunks.push(chunk)
     }
-    if (size === 0) return yield* Deferred.succeed(result, empty)
     // A body its headers did not announce has its type checked once it is there.
-    if (!announced && !json) return yield* Deferred.fail(result, notJsonType())
-    return yield* Deferred.succeed(result, concat(chunks, size))
+    const body = reading.end()
+    return yield* body instanceof Uint8Array ? Deferred.succeed(result, body) : Deferred.fail(result, refuse(body))
   })
   return Effect.asVoid(Effect.scoped(read))
 }

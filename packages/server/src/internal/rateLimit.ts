@@ -12,6 +12,8 @@ import * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { ApiError } from "@errata/core"
+import * as RateLimitAlarm from "@errata/dialect/RateLimitAlarm"
+import * as RateLimitHeaders from "@errata/dialect/RateLimitHeaders"
 import * as RateLimitKeys from "@errata/dialect/RateLimitKeys"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
@@ -25,10 +27,6 @@ import * as RequestId from "./requestId.js"
 
 /** The tiers of SPEC.md §6. */
 export const tiers = RateLimitKeys.tiers
-
-const LIMIT = RateLimitKeys.headers.limit
-const REMAINING = RateLimitKeys.headers.remaining
-const RESET = RateLimitKeys.headers.reset
 
 const DEFAULT_WARN_INTERVAL = Duration.seconds(60)
 
@@ -63,9 +61,7 @@ const isUnauthorizedCause = (cause: Cause.Cause<unknown>): boolean =>
 const free: Identity = { tier: "free" }
 const identifyFree = (): Effect.Effect<Identity> => Effect.succeed(free)
 
-const resetAt = (now: number, afterMillis: number): string => String(Math.ceil((now + afterMillis) / 1000))
-
-const withRateHeaders = (values: Readonly<Record<string, string>>) =>
+const withRateHeaders = (values: RateLimitHeaders.Values) =>
   HttpApp.appendPreResponseHandler((_request, response) => Effect.succeed(HttpServerResponse.setHeaders(response, values)))
 
 // Answered here rather than failed: the 429 is complete whatever order the middlewares run in.
@@ -73,35 +69,14 @@ const reject = (error: ApiError.ApiError) =>
   RequestId.withRequestId(RequestId.generate, (id) =>
     Effect.succeed(HttpServerResponse.setHeader(ServerErrors.respond(error), RequestId.header, id)))
 
-/** When the last store-failure warning was logged, and how many failures were logged at debug since. */
-interface Alarm {
-  warnedAt: number
-  suppressed: number
-}
-
 // A store that is down fails every request: one warning per interval says so without flooding the
-// logs; the others are debug lines.
-const reportStoreFailure = (
-  alarm: Alarm,
-  intervalMillis: number,
-  policy: "allow" | "reject",
-  error: RateLimiter.RateLimitStoreError
-) =>
+// logs; the others are debug lines (`RateLimitAlarm`).
+const reportStoreFailure = (alarm: RateLimitAlarm.Alarm, error: RateLimiter.RateLimitStoreError) =>
   Effect.clockWith((clock) => {
-    const outcome = policy === "allow" ? "serving requests without a limit" : "answering SERVICE_UNAVAILABLE"
-    const message = `errata: rate-limit store unavailable (${error.message}); ${outcome} (onStoreError: "${policy}")`
-    const annotations = { "errata.rate_limit_store": "unavailable", "errata.on_store_error": policy }
-    const now = clock.unsafeCurrentTimeMillis()
-    if (now - alarm.warnedAt < intervalMillis) {
-      alarm.suppressed++
-      return Effect.annotateLogs(Effect.logDebug(message), annotations)
-    }
-    const suppressed = alarm.suppressed
-    alarm.warnedAt = now
-    alarm.suppressed = 0
+    const report = alarm.report(clock.unsafeCurrentTimeMillis(), error.message)
     return Effect.annotateLogs(
-      Effect.logWarning(suppressed > 0 ? `${message}; ${suppressed} more since the last warning` : message),
-      { ...annotations, "errata.store_failures_suppressed": suppressed }
+      report.level === "warning" ? Effect.logWarning(report.message) : Effect.logDebug(report.message),
+      report.annotations
     )
   })
 
@@ -124,7 +99,7 @@ const bucketOf = (key: string, tier: Tier, tokens: number): Parameters<RateLimit
   key,
   limit: tier.burst,
   // RateLimiter refills one token every window / limit: one every 60 s / perMinute.
-  window: Duration.millis((60_000 / tier.perMinute) * tier.burst),
+  window: Duration.millis(RateLimitHeaders.windowMillis(tier)),
   tokens
 })
 
@@ -135,19 +110,15 @@ export const limiter = <E, R>(options: Options<E, R>) => {
   const unauthenticated = options.unauthenticated ?? DEFAULT_UNAUTHENTICATED
   const policy = options.onStoreError ?? "allow"
   const intervalMillis = Duration.toMillis(options.warnInterval ?? DEFAULT_WARN_INTERVAL)
-  const alarm: Alarm = { warnedAt: Number.NEGATIVE_INFINITY, suppressed: 0 }
+  const alarm = RateLimitAlarm.make(intervalMillis, policy)
 
   /** Refuses the request with 429: the next token is `waitMillis` away. */
   const refuse = (tier: Tier, now: number, waitMillis: number): Effect.Effect<Counted, never, HttpServerRequest.HttpServerRequest> =>
     Effect.zipRight(
-      withRateHeaders({
-        [LIMIT]: String(tier.perMinute),
-        [REMAINING]: "0",
-        [RESET]: resetAt(now, waitMillis + (60_000 / tier.perMinute) * (tier.burst - 1))
-      }),
+      withRateHeaders(RateLimitHeaders.refused(tier, waitMillis, now)),
       // Wire.encode rounds the wait up to whole seconds, at least 1.
       Effect.map(
-        reject(new ApiError.RateLimitExceeded({ details: { retryAfter: waitMillis / 1000 } })),
+        reject(new ApiError.RateLimitExceeded({ details: { retryAfter: RateLimitHeaders.retryAfter(waitMillis) } })),
         (response): Counted => ({ _tag: "Refused", response })
       )
     )
@@ -179,13 +150,9 @@ export const limiter = <E, R>(options: Options<E, R>) => {
       onSuccess: (result) =>
         Effect.clockWith((clock): Effect.Effect<Counted, never, HttpServerRequest.HttpServerRequest> => {
           const now = clock.unsafeCurrentTimeMillis()
-          if (result === empty) return refuse(tier, now, 60_000 / tier.perMinute)
+          if (result === empty) return refuse(tier, now, RateLimitHeaders.refillMillis(tier))
           return Effect.as(
-            withRateHeaders({
-              [LIMIT]: String(tier.perMinute),
-              [REMAINING]: String(result.remaining),
-              [RESET]: resetAt(now, Duration.toMillis(result.resetAfter))
-            }),
+            withRateHeaders(RateLimitHeaders.counted(tier, result.remaining, Duration.toMillis(result.resetAfter), now)),
             counted
           )
         }),
@@ -194,7 +161,7 @@ export const limiter = <E, R>(options: Options<E, R>) => {
           return Effect.clockWith((clock) => refuse(tier, clock.unsafeCurrentTimeMillis(), Duration.toMillis(error.retryAfter)))
         }
         return Effect.zipRight(
-          reportStoreFailure(alarm, intervalMillis, policy, error),
+          reportStoreFailure(alarm, error),
           policy === "allow"
             ? Effect.succeed(uncounted)
             : Effect.map(reject(new ApiError.ServiceUnavailable()), (response): Counted => ({ _tag: "Refused", response }))

@@ -19,7 +19,6 @@ import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import type { Redis } from "ioredis"
 
 /** @internal */
 export interface Options {
@@ -35,30 +34,14 @@ const RECONNECT_CAP_MILLIS = 1000
 // ioredis takes whole milliseconds, and reads 0 as "no timeout".
 const timeoutMillis = (duration: Duration.Duration): number => Math.max(1, Math.round(Duration.toMillis(duration)))
 
-interface Script {
-  readonly lua: string
-  readonly sha: string
-}
-
-const script = (lua: string): Effect.Effect<Script> =>
-  Effect.map(Effect.promise(() => RateLimitScript.sha(lua)), (sha) => ({ lua, sha }))
-
-const isNoScript = (error: unknown): boolean => error instanceof Error && error.message.startsWith("NOSCRIPT")
-
-// EVALSHA sends 40 bytes instead of the script; Redis forgets scripts when it restarts, and then
-// the script itself is sent once.
-const evaluate = (redis: Redis, { lua, sha }: Script, key: string, args: ReadonlyArray<string | number>) =>
-  redis.evalsha(sha, 1, key, ...args).catch((error: unknown) =>
-    isNoScript(error) ? redis.eval(lua, 1, key, ...args) : Promise.reject(error)
-  )
+const script = (lua: string): Effect.Effect<RateLimitScript.Script> => Effect.promise(() => RateLimitScript.prepare(lua))
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
 const storeError = (message: string, cause?: unknown) =>
   new RateLimiter.RateLimitStoreError(cause === undefined ? { message } : { message, cause })
 
-const unexpectedReply = (reply: unknown) =>
-  Effect.fail(storeError(`Unexpected reply from the Redis rate-limit script: ${JSON.stringify(reply) ?? "undefined"}`))
+const unexpectedReply = (reply: unknown) => Effect.fail(storeError(RateLimitScript.unexpectedReply(reply)))
 
 /**
  * The ioredis module, loaded when a Redis store is built: `@errata/server` does not make every
@@ -156,10 +139,10 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<typeof
 
     // While not connected, fail at once with the reason (ioredis would only say the stream is not
     // writeable). The key is hashed first: what Redis holds does not name the client.
-    const run = (script: Script, key: string, args: ReadonlyArray<string | number>) =>
+    const run = (script: RateLimitScript.Script, key: string, args: ReadonlyArray<string | number>) =>
       redis.status === "ready"
         ? Effect.tryPromise({
-          try: () => RateLimitScript.key(options.prefix, key).then((redisKey) => evaluate(redis, script, redisKey, args)),
+          try: () => RateLimitScript.key(options.prefix, key).then((redisKey) => RateLimitScript.evaluate(redis, script, redisKey, args)),
           catch: (cause) => storeError(`Redis: ${describe(cause)}`, cause)
         })
         : Effect.fail(storeError(`Redis ${redis.status}: ${notReady}`))
@@ -177,7 +160,10 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<typeof
               allowOverflow: call.allowOverflow
             })
           ),
-          (reply) => (typeof reply === "number" ? Effect.succeed(reply) : unexpectedReply(reply))
+          (reply) => {
+            const remaining = RateLimitScript.tokenBucketReply(reply)
+            return remaining === undefined ? unexpectedReply(reply) : Effect.succeed(remaining)
+          }
         ),
       fixedWindow: (call) =>
         Effect.flatMap(
@@ -190,10 +176,10 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<typeof
               limit: call.limit
             })
           ),
-          (reply) =>
-            Array.isArray(reply) && typeof reply[0] === "number" && typeof reply[1] === "number"
-              ? Effect.succeed([reply[0], reply[1]] as const)
-              : unexpectedReply(reply)
+          (reply) => {
+            const counted = RateLimitScript.fixedWindowReply(reply)
+            return counted === undefined ? unexpectedReply(reply) : Effect.succeed(counted)
+          }
         )
     })
   })

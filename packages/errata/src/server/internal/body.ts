@@ -18,6 +18,7 @@
  *
  * @internal
  */
+import * as RequestBody from "@errata/dialect/RequestBody"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
@@ -34,54 +35,29 @@ import * as Stream from "effect/Stream"
 import * as ApiError from "../../ApiError.js"
 import * as Issues from "./issues.js"
 
-/** The default limit on a request body: 1 MiB. */
-export const DEFAULT_MAX_BYTES = 1_048_576
-
-/** The default limit on how deep arrays and objects nest in a JSON body. */
-export const DEFAULT_MAX_DEPTH = 64
+// The limits, the checks, the depth scan, the UTF-8 decoding and the wording of each refusal are
+// the dialect's (`RequestBody`), written once for both editions; this module reads the body with
+// Effect and raises the refusals as `ApiError.ValidationError`s.
+export { isJsonContentType, limits } from "@errata/dialect/RequestBody"
 
 /** The limits one middleware reads bodies with. */
-export interface Limits {
-  readonly maxBytes: number
-  readonly maxDepth: number
-}
+export type Limits = RequestBody.Limits
 
-/** The limits of `ServerErrors.make`'s options, defaults filled in. */
-export const limits = (options: {
-  readonly maxBodyBytes?: number | undefined
-  readonly maxBodyDepth?: number | undefined
-}): Limits => ({
-  maxBytes: options.maxBodyBytes ?? DEFAULT_MAX_BYTES,
-  maxDepth: options.maxBodyDepth ?? DEFAULT_MAX_DEPTH
-})
-
-const defaultLimits: Limits = limits({})
+const defaultLimits: Limits = RequestBody.limits({})
 
 // --- refusals ---------------------------------------------------------------------------------
-
-const wholeBody = (message: string, issue: string): ApiError.ValidationError =>
-  new ApiError.ValidationError({ message, details: { issues: [{ path: [], message: issue }] } })
 
 // Refusals after which the rest of the body is left unread on the connection: the response must
 // close it, or the unread bytes would be parsed as the next request.
 const closing = new WeakSet<object>()
 
-const tooLarge = (limit: number): ApiError.ValidationError => {
-  const error = wholeBody(`Request body is too large (limit ${limit} bytes)`, `The body must be at most ${limit} bytes`)
-  closing.add(error)
+const refuse = (refusal: RequestBody.Refusal): ApiError.ValidationError => {
+  const error = new ApiError.ValidationError(RequestBody.fields(refusal))
+  if (RequestBody.closesConnection(refusal)) closing.add(error)
   return error
 }
 
-const notJsonType = (): ApiError.ValidationError =>
-  wholeBody("Content-Type must be application/json", "Expected a body of type application/json")
-
-const notUtf8 = (): ApiError.ValidationError => wholeBody("Request body is not valid UTF-8", "Expected UTF-8 text")
-
-const tooDeep = (limit: number): ApiError.ValidationError =>
-  wholeBody(
-    `Request body is nested too deeply (limit ${limit} levels)`,
-    `Arrays and objects may nest at most ${limit} levels deep`
-  )
+const notJsonType = (): ApiError.ValidationError => refuse({ _tag: "NotJsonType" })
 
 /** Whether the response to this error must close the connection (`Connection: close`). */
 export const closesConnection = (error: ApiError.ApiError): boolean => closing.has(error)
@@ -99,72 +75,19 @@ export const refusalOf = (u: unknown): ApiError.ApiError | undefined => {
   return undefined
 }
 
-// --- checks -------------------------------------------------------------------------------------
-
-/** Whether the headers announce a body (HTTP/1.1: a `Transfer-Encoding` or a non-zero `Content-Length`). */
-const announcesBody = (headers: Headers.Headers): boolean => {
-  if (headers["transfer-encoding"] !== undefined) return true
-  const length = headers["content-length"]
-  return length !== undefined && length !== "0"
-}
-
 /**
  * Whether the request may have a body: one its headers announce, or one of a method that has one
  * (a web `Request` or an HTTP/2 stream carries a body with neither header). Other requests keep
  * the platform's readers, so a GET pays for nothing here.
  */
 const mayCarryBody = (request: HttpServerRequest): boolean =>
-  HttpMethod.hasBody(request.method) || announcesBody(request.headers)
-
-/** `application/json`, in any case, with any parameters (`; charset=utf-8`). */
-export const isJsonContentType = (value: string | undefined): boolean => {
-  if (value === undefined) return false
-  const semicolon = value.indexOf(";")
-  return (semicolon === -1 ? value : value.slice(0, semicolon)).trim().toLowerCase() === "application/json"
-}
-
-const QUOTE = 34
-const BACKSLASH = 92
-const OPEN_BRACE = 123
-const CLOSE_BRACE = 125
-const OPEN_BRACKET = 91
-const CLOSE_BRACKET = 93
-
-/**
- * Whether arrays and objects nest deeper than `max` anywhere in the UTF-8 `bytes`: one pass, no
- * recursion, brackets inside strings skipped (the bytes of `"`, `\`, brackets and braces never
- * occur inside a multi-byte character). On bytes that are not JSON the answer is only a bound,
- * and `JSON.parse` says what is wrong with them.
- */
-export const nestsDeeperThan = (bytes: Uint8Array, max: number): boolean => {
-  let depth = 0
-  let inString = false
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i]
-    if (inString) {
-      if (c === BACKSLASH) i++
-      else if (c === QUOTE) inString = false
-    } else if (c === QUOTE) {
-      inString = true
-    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      if (++depth > max) return true
-    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-      depth--
-    }
-  }
-  return false
-}
-
-// `fatal: true` makes invalid bytes an error instead of U+FFFD; the decoder keeps no state
-// between calls without `stream: true`, so one serves every request.
-const utf8 = new TextDecoder("utf-8", { fatal: true })
+  HttpMethod.hasBody(request.method) || RequestBody.announcesBody(request.headers)
 
 // The body as text: not too deep (the cheapest check first), then UTF-8. Every body errata reads
 // is JSON, so the text the builder parses has passed the depth check too.
 const decode = (bytes: Uint8Array, maxDepth: number): Result.Result<string, ApiError.ValidationError> => {
-  if (bytes.length === 0) return Result.succeed("")
-  if (nestsDeeperThan(bytes, maxDepth)) return Result.fail(tooDeep(maxDepth))
-  return Result.try({ try: () => utf8.decode(bytes), catch: notUtf8 })
+  const text = RequestBody.decode(bytes, maxDepth)
+  return typeof text === "string" ? Result.succeed(text) : Result.fail(refuse(text))
 }
 
 // As the platform reads it: an empty body is `null`.
@@ -172,18 +95,6 @@ const parse = (text: string): Result.Result<Schema.Json, ApiError.ValidationErro
   text === "" ? Result.succeed(null) : Result.try({ try: (): Schema.Json => JSON.parse(text), catch: Issues.notJsonError })
 
 // --- reading ------------------------------------------------------------------------------------
-
-const empty = new Uint8Array(0)
-
-const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array<ArrayBuffer> => {
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.length
-  }
-  return bytes
-}
 
 /**
  * Reads the body into `result`. Over the limit, `result` fails at once (the answer goes out with
@@ -196,17 +107,11 @@ const readInto = (
   { maxBytes }: Limits,
   result: Deferred.Deferred<Uint8Array<ArrayBuffer>, ApiError.ValidationError>
 ): Effect.Effect<void> => {
-  const headers = request.headers
-  // `Number(undefined)` is NaN, which is not greater than anything: a chunked body is read. A body
-  // refused before it is read is left to the server, which drops it or closes.
-  if (Number(headers["content-length"]) > maxBytes) return Deferred.fail(result, tooLarge(maxBytes)).pipe(Effect.asVoid)
-  const json = isJsonContentType(headers["content-type"])
-  const announced = announcesBody(headers)
-  if (announced && !json) return Deferred.fail(result, notJsonType()).pipe(Effect.asVoid)
+  // A body refused before it is read is left to the server, which drops it or closes.
+  const reading = new RequestBody.Reading(request.headers, maxBytes)
+  if (reading.refusal !== undefined) return Deferred.fail(result, refuse(reading.refusal)).pipe(Effect.asVoid)
   const read = Effect.gen(function*() {
     const pull = yield* Stream.toPull(request.stream)
-    const chunks: Array<Uint8Array> = []
-    let size = 0
     while (true) {
       const next = yield* Effect.result(pull)
       if (Result.isFailure(next)) {
@@ -214,14 +119,11 @@ const readInto = (
         // The stream failed: the client hung up or the transport broke mid-body.
         return yield* Deferred.fail(result, Issues.unreadableBodyError())
       }
-      for (const chunk of next.success) size += chunk.length
-      if (size > maxBytes) return yield* Deferred.fail(result, tooLarge(maxBytes))
-      for (const chunk of next.success) chunks.push(chunk)
+      if (!reading.add(next.success)) return yield* Deferred.fail(result, refuse({ _tag: "TooLarge", limit: maxBytes }))
     }
-    if (size === 0) return yield* Deferred.succeed(result, empty)
     // A body its headers did not announce has its type checked once it is there.
-    if (!announced && !json) return yield* Deferred.fail(result, notJsonType())
-    return yield* Deferred.succeed(result, concat(chunks, size))
+    const body = reading.end()
+    return yield* body instanceof Uint8Array ? Deferred.succeed(result, body) : Deferred.fail(result, refuse(body))
   })
   return Effect.asVoid(Effect.scoped(read))
 }
@@ -289,7 +191,7 @@ const wrap = (request: HttpServerRequest, body: Body): HttpServerRequest => {
     () => Effect.fail(Multipart.MultipartError.fromReason("Parse", notJsonType()))
   )
   const original = request.headers
-  const headers = announcesBody(original) && !isJsonContentType(original["content-type"])
+  const headers = RequestBody.announcesBody(original) && !RequestBody.isJsonContentType(original["content-type"])
     ? Headers.remove(original, "content-type")
     : original
   const overrides: Overrides = {

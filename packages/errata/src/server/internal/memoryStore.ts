@@ -18,10 +18,14 @@
  *   starts again from a full one. That is the price of a bound, and why the cap is high.
  *
  * Keys longer than `MAX_KEY_LENGTH` are kept as a digest, so a bearer key of 8 KB does not make a
- * bucket of 8 KB: the cap bounds the bytes, not only the entries.
+ * bucket of 8 KB: the cap bounds the bytes, not only the entries. The table, its arithmetic and its
+ * eviction are `@errata/dialect`'s `TokenBuckets`, shared with the Effect 3 edition; this file
+ * reads Effect's `Clock` and `Duration`s into it, and keeps the adaptive state machine (Effect 4's
+ * own) as the table's own entries.
  *
  * @internal
  */
+import * as TokenBuckets from "@errata/dialect/TokenBuckets"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -29,13 +33,10 @@ import * as RateLimiter from "effect/persistence/RateLimiter"
 import type { Store } from "./rateLimit.js"
 
 /** The default cap: about 20 MB of buckets on V8 (measured by the Effect 3 edition's tests). */
-export const DEFAULT_MAX_BUCKETS = 100_000
+export const DEFAULT_MAX_BUCKETS = TokenBuckets.DEFAULT_MAX_BUCKETS
 
 /** Longer keys are kept as a digest; an API key or an address is far shorter. */
-export const MAX_KEY_LENGTH = 256
-
-/** How many spent entries one call drops at most: the work is spread over calls, never a pause. */
-const SWEEP_PER_CALL = 64
+export const MAX_KEY_LENGTH = TokenBuckets.MAX_KEY_LENGTH
 
 /** `layerStoreMemory`'s adaptive constants: the grace an adaptive state outlives its window by, and the longest window. */
 const ADAPTIVE_TTL_GRACE_MILLIS = 60_000
@@ -44,30 +45,8 @@ const ADAPTIVE_MAX_WINDOW_MILLIS = 60 * 60 * 1_000
 const clampAdaptiveMillis = (millis: number): number =>
   Number.isNaN(millis) || millis <= 0 ? 1 : Math.min(millis, ADAPTIVE_MAX_WINDOW_MILLIS)
 
-/** Links of the recency list: the head is the least recently used entry, the tail the most. */
-interface Links {
-  readonly key: string
-  older: Entry | undefined
-  newer: Entry | undefined
-}
-
-interface Bucket extends Links {
-  readonly kind: "bucket"
-  tokens: number
-  lastRefill: number
-  // The last call's parameters, to tell whether the bucket is full without a call.
-  limit: number
-  refillMillis: number
-}
-
-interface Window extends Links {
-  readonly kind: "window"
-  count: number
-  expiresAt: number
-}
-
-interface Adaptive extends Links {
-  readonly kind: "adaptive"
+/** An adaptive state, the table's own entry: dropped once `expiresAt` has passed. */
+interface Adaptive {
   phase: RateLimiter.AdaptivePhase
   epoch: number
   cooldownUntil: number
@@ -78,35 +57,12 @@ interface Adaptive extends Links {
   expiresAt: number
 }
 
-type Entry = Bucket | Window | Adaptive
-
 /** @internal */
 export interface MemoryStore {
   readonly store: Store
   /** How many token buckets, fixed windows and adaptive states are held. */
   readonly size: () => number
 }
-
-const tokensAt = (bucket: Bucket, now: number, refillMillis: number): number =>
-  bucket.tokens + Math.floor((now - bucket.lastRefill) / refillMillis)
-
-const isSpent = (entry: Entry, now: number): boolean =>
-  entry.kind === "bucket" ? tokensAt(entry, now, entry.refillMillis) >= entry.limit : entry.expiresAt <= now
-
-// FNV-1a, twice with different offsets: 64 bits, to keep apart the long keys of one process. Not a
-// secret-keeping hash: the memory store never sends a key out of the process.
-const fnv1a = (text: string, offset: number): string => {
-  let hash = offset
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i)
-    hash = Math.imul(hash, 0x01000193)
-  }
-  return (hash >>> 0).toString(16).padStart(8, "0")
-}
-
-// A prefix no key of `MAX_KEY_LENGTH` or fewer characters can collide with: the length comes first.
-const boundKey = (key: string): string =>
-  key.length <= MAX_KEY_LENGTH ? key : `#${key.length}:${fnv1a(key, 0x811c9dc5)}${fnv1a(key, 0x050c5d1f)}`
 
 const inactive: RateLimiter.AdaptiveConsumeResult = { delay: Duration.zero, epoch: 0, phase: "inactive" }
 
@@ -117,137 +73,32 @@ const inactive: RateLimiter.AdaptiveConsumeResult = { delay: Duration.zero, epoc
  * @internal
  */
 export const make = (maxBuckets: number): MemoryStore => {
-  const entries = new Map<string, Entry>()
-  // The order of use is a list of its own, not the map's insertion order: a map that is deleted
-  // from and appended to on every call fills with holes its iterators walk over, one call in the
-  // hundreds of microseconds at 100,000 entries.
-  let oldest: Entry | undefined
-  let newest: Entry | undefined
+  const table = TokenBuckets.make<Adaptive>(maxBuckets)
 
-  const unlink = (entry: Entry) => {
-    if (entry.older === undefined) oldest = entry.newer
-    else entry.older.newer = entry.newer
-    if (entry.newer === undefined) newest = entry.older
-    else entry.newer.older = entry.older
-    entry.older = undefined
-    entry.newer = undefined
-  }
-
-  const drop = (entry: Entry) => {
-    unlink(entry)
-    entries.delete(entry.key)
-  }
-
-  // The spent entries gather at the old end: a few are dropped on each call, never a pause.
-  const sweep = (now: number) => {
-    for (let dropped = 0; dropped < SWEEP_PER_CALL && oldest !== undefined && isSpent(oldest, now); dropped++) {
-      drop(oldest)
-    }
-  }
-
-  const keep = (entry: Entry) => {
-    if (entries.get(entry.key) === entry) {
-      if (entry === newest) return
-      unlink(entry)
-    } else {
-      const replaced = entries.get(entry.key)
-      if (replaced !== undefined) unlink(replaced)
-      entries.set(entry.key, entry)
-    }
-    entry.older = newest
-    if (newest === undefined) oldest = entry
-    else newest.newer = entry
-    newest = entry
-    while (entries.size > maxBuckets && oldest !== undefined) drop(oldest)
-  }
-
-  const forget = (key: string) => {
-    const entry = entries.get(key)
-    if (entry !== undefined) drop(entry)
-  }
-
-  // Token buckets, fixed windows and adaptive states live in one map and one cap; the prefix keeps
-  // a key used with several of them apart, as the three maps of `layerStoreMemory` do.
   const tokenBucket: Store["tokenBucket"] = (options) =>
     Effect.clockWith((clock) =>
-      Effect.sync(() => {
-        const now = clock.currentTimeMillisUnsafe()
-        sweep(now)
-        const refillMillis = Duration.toMillis(options.refillRate)
-        const key = "b" + boundKey(options.key)
-        const found = entries.get(key)
-        let bucket: Bucket
-        if (found?.kind === "bucket" && tokensAt(found, now, refillMillis) < options.limit) {
-          bucket = found
-          // `layerStoreMemory`'s refill: whole tokens, the rest of an interval kept for the next one.
-          const tokensToAdd = Math.floor((now - bucket.lastRefill) / refillMillis)
-          if (tokensToAdd > 0) {
-            bucket.tokens += tokensToAdd
-            bucket.lastRefill += tokensToAdd * refillMillis
-          }
-        } else {
-          // A full bucket is the same as a new one, and is answered as one: its interval starts now.
-          bucket = {
-            kind: "bucket",
-            key,
-            older: undefined,
-            newer: undefined,
-            tokens: options.limit,
-            lastRefill: now,
-            limit: options.limit,
-            refillMillis
-          }
-        }
-        bucket.limit = options.limit
-        bucket.refillMillis = refillMillis
-        const newTokenCount = bucket.tokens - options.tokens
-        if (options.allowOverflow || newTokenCount >= 0) bucket.tokens = newTokenCount
-        const elapsedMillis = Math.max(0, now - bucket.lastRefill)
-        if (bucket.tokens >= options.limit) forget(key)
-        else keep(bucket)
-        const answer: readonly [remaining: number, elapsedMillis: number] = [newTokenCount, elapsedMillis]
-        return answer
-      })
+      Effect.sync(() =>
+        table.tokenBucket({
+          key: options.key,
+          tokens: options.tokens,
+          limit: options.limit,
+          refillMillis: Duration.toMillis(options.refillRate),
+          allowOverflow: options.allowOverflow
+        }, clock.currentTimeMillisUnsafe())
+      )
     )
-
-  const counted = (count: number, ttl: number): readonly [count: number, ttl: number] => [count, ttl]
 
   const fixedWindow: Store["fixedWindow"] = (options) =>
     Effect.clockWith((clock) =>
-      Effect.sync(() => {
-        const now = clock.currentTimeMillisUnsafe()
-        sweep(now)
-        const refillMillis = Duration.toMillis(options.refillRate)
-        const key = "w" + boundKey(options.key)
-        const found = entries.get(key)
-        if (found !== undefined && isSpent(found, now)) forget(key)
-        const window: Window = found?.kind === "window" && found.expiresAt > now
-          ? found
-          : { kind: "window", key, older: undefined, newer: undefined, count: 0, expiresAt: now }
-        // `layerStoreMemory` reads a limit of 0 as none, and so does this store.
-        if (options.limit && window.count + options.tokens > options.limit) {
-          // A refused call is a use too: the client being refused is the last to lose its window.
-          if (window.expiresAt > now) keep(window)
-          return counted(window.count + options.tokens, window.expiresAt - now)
-        }
-        window.count += options.tokens
-        window.expiresAt += refillMillis * options.tokens
-        if (window.expiresAt <= now) forget(key)
-        else keep(window)
-        return counted(window.count, window.expiresAt - now)
-      })
+      Effect.sync(() =>
+        table.fixedWindow({
+          key: options.key,
+          tokens: options.tokens,
+          limit: options.limit,
+          refillMillis: Duration.toMillis(options.refillRate)
+        }, clock.currentTimeMillisUnsafe())
+      )
     )
-
-  /** The adaptive state of `key`, if it has one that has not expired (an expired one is dropped). */
-  const adaptiveState = (key: string, now: number): Adaptive | undefined => {
-    const found = entries.get(key)
-    if (found?.kind !== "adaptive") return undefined
-    if (found.expiresAt <= now) {
-      forget(key)
-      return undefined
-    }
-    return found
-  }
 
   const toCooldown = (state: Adaptive, cooldownUntil: number) => {
     state.phase = "cooldown"
@@ -266,11 +117,10 @@ export const make = (maxBuckets: number): MemoryStore => {
     Effect.clockWith((clock) =>
       Effect.sync((): RateLimiter.AdaptiveConsumeResult => {
         const now = clock.currentTimeMillisUnsafe()
-        sweep(now)
-        const key = "a" + boundKey(options.key)
-        const state = adaptiveState(key, now)
+        // An expired state is dropped and not found.
+        const state = table.find(options.key, now)
         if (state === undefined) return inactive
-        keep(state)
+        table.keep(options.key, state)
         switch (state.phase) {
           case "cooldown": {
             if (state.cooldownUntil > now) {
@@ -317,17 +167,11 @@ export const make = (maxBuckets: number): MemoryStore => {
         if (options.status !== 429 || options.retryAfter === undefined) return
         const retryAfterMillis = clampAdaptiveMillis(Duration.toMillis(options.retryAfter))
         const now = clock.currentTimeMillisUnsafe()
-        sweep(now)
+        const state = table.find(options.key, now)
         const cooldownUntil = now + retryAfterMillis
-        const key = "a" + boundKey(options.key)
-        const state = adaptiveState(key, now)
         if (state === undefined) {
           if (options.epoch !== 0) return
           const fresh: Adaptive = {
-            kind: "adaptive",
-            key,
-            older: undefined,
-            newer: undefined,
             phase: "cooldown",
             epoch: 0,
             cooldownUntil,
@@ -337,11 +181,11 @@ export const make = (maxBuckets: number): MemoryStore => {
             learnedWindowMillis: 0,
             expiresAt: cooldownUntil + ADAPTIVE_TTL_GRACE_MILLIS
           }
-          keep(fresh)
+          table.keep(options.key, fresh)
           return
         }
         if (state.epoch !== options.epoch) return
-        keep(state)
+        table.keep(options.key, state)
         switch (state.phase) {
           case "cooldown": {
             state.cooldownUntil = Math.max(state.cooldownUntil, cooldownUntil)
@@ -371,7 +215,7 @@ export const make = (maxBuckets: number): MemoryStore => {
 
   return {
     store: RateLimiter.RateLimiterStore.of({ tokenBucket, fixedWindow, adaptiveConsume, adaptiveFeedback }),
-    size: () => entries.size
+    size: table.size
   }
 }
 

@@ -48,22 +48,7 @@ const ADAPTIVE_MAX_WINDOW_MILLIS = 60 * 60 * 1_000
 // ioredis takes whole milliseconds, and reads 0 as "no timeout".
 const timeoutMillis = (duration: Duration.Duration): number => Math.max(1, Math.round(Duration.toMillis(duration)))
 
-interface Script {
-  readonly lua: string
-  readonly sha: string
-}
-
-const script = (lua: string): Effect.Effect<Script> =>
-  Effect.map(Effect.promise(() => RateLimitScript.sha(lua)), (sha) => ({ lua, sha }))
-
-const isNoScript = (error: unknown): boolean => error instanceof Error && error.message.startsWith("NOSCRIPT")
-
-// EVALSHA sends 40 bytes instead of the script; Redis forgets scripts when it restarts, and then
-// the script itself is sent once.
-const evaluate = (redis: Redis, { lua, sha }: Script, key: string, args: ReadonlyArray<string | number>) =>
-  redis.evalsha(sha, 1, key, ...args).catch((error: unknown) =>
-    isNoScript(error) ? redis.eval(lua, 1, key, ...args) : Promise.reject(error)
-  )
+const script = (lua: string): Effect.Effect<RateLimitScript.Script> => Effect.promise(() => RateLimitScript.prepare(lua))
 
 /** What `MULTI … EXEC` answers: one `[error, reply]` per command, or null when the transaction was aborted. */
 type ExecReply = Array<[error: Error | null, result: unknown]> | null
@@ -73,7 +58,7 @@ type ExecReply = Array<[error: Error | null, result: unknown]> | null
 // is sent again with the script itself.
 const tokenBucketWithTime = (
   redis: Redis,
-  { lua, sha }: Script,
+  { lua, sha }: RateLimitScript.Script,
   key: string,
   args: ReadonlyArray<string | number>
 ): Promise<ReadonlyArray<[Error | null, unknown]>> => {
@@ -86,14 +71,13 @@ const tokenBucketWithTime = (
     )
   }
   return transaction("evalsha").then((replies) =>
-    isNoScript(replies[0]?.[0]) ? transaction("eval") : replies
+    RateLimitScript.isNoScript(replies[0]?.[0]) ? transaction("eval") : replies
   )
 }
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
-const unexpectedReply = (reply: unknown) =>
-  Effect.fail(storeError(`Unexpected reply from the Redis rate-limit script: ${JSON.stringify(reply) ?? "undefined"}`))
+const unexpectedReply = (reply: unknown) => Effect.fail(storeError(RateLimitScript.unexpectedReply(reply)))
 
 const isNumeric = (u: unknown): u is number | string => typeof u === "number" || (typeof u === "string" && u !== "" && Number.isFinite(Number(u)))
 
@@ -237,9 +221,8 @@ export const make = (options: Options): Effect.Effect<Store, never, Scope.Scope>
             replies
           if (scriptError !== null) return Effect.fail(storeError(`Redis: ${scriptError.message}`, scriptError))
           const elapsed = elapsedOf(refill, time, refillMillis)
-          return typeof remaining === "number" && elapsed !== undefined
-            ? Effect.succeed(pair(remaining, elapsed))
-            : unexpectedReply(replies)
+          const left = RateLimitScript.tokenBucketReply(remaining)
+          return left !== undefined && elapsed !== undefined ? Effect.succeed(pair(left, elapsed)) : unexpectedReply(replies)
         }
       )
     }
@@ -247,7 +230,7 @@ export const make = (options: Options): Effect.Effect<Store, never, Scope.Scope>
     const fixedWindow: Store["fixedWindow"] = (call) =>
       Effect.flatMap(
         run(call.key, (key) =>
-          evaluate(
+          RateLimitScript.evaluate(
             redis,
             fixedWindowScript,
             key,
@@ -257,16 +240,16 @@ export const make = (options: Options): Effect.Effect<Store, never, Scope.Scope>
               limit: call.limit
             })
           )),
-        (reply) =>
-          Array.isArray(reply) && typeof reply[0] === "number" && typeof reply[1] === "number"
-            ? Effect.succeed(pair(reply[0], reply[1]))
-            : unexpectedReply(reply)
+        (reply) => {
+          const counted = RateLimitScript.fixedWindowReply(reply)
+          return counted === undefined ? unexpectedReply(reply) : Effect.succeed(counted)
+        }
       )
 
     const adaptiveConsume: Store["adaptiveConsume"] = (call) =>
       Effect.flatMap(
         run(call.key, (key) =>
-          evaluate(
+          RateLimitScript.evaluate(
             redis,
             adaptiveConsumeScript,
             Scripts.adaptiveKey(key),
@@ -295,7 +278,7 @@ export const make = (options: Options): Effect.Effect<Store, never, Scope.Scope>
       const retryAfterMillis = Duration.toMillis(call.retryAfter)
       return Effect.flatMap(
         run(call.key, (key) =>
-          evaluate(
+          RateLimitScript.evaluate(
             redis,
             adaptiveFeedbackScript,
             Scripts.adaptiveKey(key),
