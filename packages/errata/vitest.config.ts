@@ -4,6 +4,7 @@
  * root's do: `errata` and `errata/<module>` are this package's `src/`, `@errata/dialect` is the
  * dialect's `src/` and its fixtures, so no build is needed first.
  */
+import { availableParallelism } from "node:os"
 import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
 
@@ -25,6 +26,9 @@ export default defineConfig({
     include: ["test/**/*.test.ts", "docs/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // At least two workers, even on two cores (the default there is one): most tests wait on
+    // sockets, servers and live clocks rather than compute.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     // `*.test-d.ts`: compiled by tsc with this package's check config; a type error fails the run.
     typecheck: { enabled: true, include: ["test/**/*.test-d.ts"], tsconfig: "./tsconfig.check.json" }
   }
