@@ -4,17 +4,18 @@
  * tests. The keys are the `DemoKeys` that server issued, as its `serve --json` prints them.
  */
 import { NodeHttpClient, NodeRuntime } from "@effect/platform-node"
-import type { ApiKeys } from "@errata/reference"
+import { ApiKeys } from "@errata/reference"
 import { Console, Effect } from "effect"
 import * as Tour from "./Tour.js"
 
-const [baseUrl = "", keys = "{}"] = process.argv.slice(2)
+const [baseUrl = "", keys = ""] = process.argv.slice(2)
+const demoKeys = ApiKeys.parseDemoKeys(keys)
 
-// Boundary: the keys come from the server's own `--json` line, which prints `DemoKeys`.
-const demoKeys: ApiKeys.DemoKeys = JSON.parse(keys)
+const program = Effect.gen(function*() {
+  if (demoKeys === undefined || !URL.canParse(baseUrl)) {
+    return yield* Effect.fail("usage: node dist/tourAgainst.js <base URL> <the keys, as the server's `serve --json` prints them>")
+  }
+  yield* Console.log(JSON.stringify(yield* Tour.run(baseUrl, demoKeys)))
+})
 
-Tour.run(baseUrl, demoKeys).pipe(
-  Effect.flatMap((rows) => Console.log(JSON.stringify(rows))),
-  Effect.provide(NodeHttpClient.layerUndici),
-  NodeRuntime.runMain
-)
+program.pipe(Effect.provide(NodeHttpClient.layerUndici), NodeRuntime.runMain)

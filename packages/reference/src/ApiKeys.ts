@@ -39,3 +39,21 @@ export const demoKeys: { readonly [Role in keyof DemoKeys]: Omit<KeyInfo, "key">
   readOnly: { name: "read-only", scopes: ["contacts:read"], tier: "pro" },
   throttled: { name: "throttled", scopes: Scopes.all, tier: "tiny" }
 }
+
+const isKeyInfo = (value: unknown): value is KeyInfo =>
+  typeof value === "object" && value !== null && "key" in value && typeof value.key === "string" && "name" in value &&
+  typeof value.name === "string" && "tier" in value && typeof value.tier === "string" && "scopes" in value &&
+  Array.isArray(value.scopes) && value.scopes.every((scope) => typeof scope === "string")
+
+/** The demo keys a server printed as JSON (`serve --json`), or `undefined` for any other text. */
+export const parseDemoKeys = (text: string): DemoKeys | undefined => {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (typeof parsed !== "object" || parsed === null) return undefined
+  const { admin, readOnly, throttled } = { admin: undefined, readOnly: undefined, throttled: undefined, ...parsed }
+  return isKeyInfo(admin) && isKeyInfo(readOnly) && isKeyInfo(throttled) ? { admin, readOnly, throttled } : undefined
+}
