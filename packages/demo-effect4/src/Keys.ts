@@ -3,7 +3,7 @@
  * start-up (and by tests); the service looks them up per request.
  */
 import { ApiKeys } from "@errata/reference"
-import { Context, Effect, Layer, Option, Ref } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 
 /** The key registry. */
 export class Keys extends Context.Service<Keys, {
@@ -12,21 +12,13 @@ export class Keys extends Context.Service<Keys, {
   readonly lookup: (key: string) => Effect.Effect<Option.Option<ApiKeys.KeyInfo>>
 }>()("@errata/demo-effect4/Keys") {
   /** An empty registry, in process memory. */
-  static readonly layer = Layer.effect(
-    Keys,
-    Effect.gen(function*() {
-      const keys = yield* Ref.make(new Map<string, ApiKeys.KeyInfo>())
-      return Keys.of({
-        issue: (name, scopes, tier) =>
-          Effect.gen(function*() {
-            const info: ApiKeys.KeyInfo = { key: ApiKeys.generate(), name, scopes, tier }
-            yield* Ref.update(keys, (map) => new Map(map).set(info.key, info))
-            return info
-          }),
-        lookup: (key) => Effect.map(Ref.get(keys), (map) => Option.fromNullishOr(map.get(key)))
-      })
+  static readonly layer = Layer.sync(Keys, () => {
+    const registry = ApiKeys.registry()
+    return Keys.of({
+      issue: (name, scopes, tier) => Effect.sync(() => registry.issue(name, scopes, tier)),
+      lookup: (key) => Effect.sync(() => Option.fromNullishOr(registry.lookup(key)))
     })
-  )
+  })
 }
 
 /** Issues the demo's keys (`ApiKeys.demoKeys`). */

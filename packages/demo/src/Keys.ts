@@ -2,7 +2,7 @@
  * The reference API's key registry (the keys are `@errata/reference`'s `ApiKeys`). Keys are made at
  * start-up (and by tests); the service looks them up per request.
  */
-import { Context, Effect, Layer, Option, Ref } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import { ApiKeys } from "@errata/reference"
 
 /** The key registry. */
@@ -11,21 +11,13 @@ export class Keys extends Context.Tag("@errata/demo/Keys")<Keys, {
   readonly issue: (name: string, scopes: ReadonlyArray<string>, tier: string) => Effect.Effect<ApiKeys.KeyInfo>
   readonly lookup: (key: string) => Effect.Effect<Option.Option<ApiKeys.KeyInfo>>
 }>() {
-  static readonly layer = Layer.effect(
-    Keys,
-    Effect.gen(function*() {
-      const keys = yield* Ref.make(new Map<string, ApiKeys.KeyInfo>())
-      return {
-        issue: (name, scopes, tier) =>
-          Effect.gen(function*() {
-            const info: ApiKeys.KeyInfo = { key: ApiKeys.generate(), name, scopes, tier }
-            yield* Ref.update(keys, (map) => new Map(map).set(info.key, info))
-            return info
-          }),
-        lookup: (key) => Effect.map(Ref.get(keys), (map) => Option.fromNullable(map.get(key)))
-      }
-    })
-  )
+  static readonly layer = Layer.sync(Keys, () => {
+    const registry = ApiKeys.registry()
+    return {
+      issue: (name, scopes, tier) => Effect.sync(() => registry.issue(name, scopes, tier)),
+      lookup: (key) => Effect.sync(() => Option.fromNullable(registry.lookup(key)))
+    }
+  })
 }
 
 /** Issues the demo's keys (`ApiKeys.demoKeys`). */

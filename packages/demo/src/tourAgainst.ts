@@ -4,18 +4,15 @@
  * tests. The keys are the `DemoKeys` that server issued, as its `serve --json` prints them.
  */
 import { NodeHttpClient, NodeRuntime } from "@effect/platform-node"
-import { ApiKeys } from "@errata/reference"
+import { TourScript } from "@errata/reference"
 import { Console, Effect } from "effect"
 import * as Tour from "./Tour.js"
 
-const [baseUrl = "", keys = ""] = process.argv.slice(2)
-const demoKeys = ApiKeys.parseDemoKeys(keys)
+const target = TourScript.parseArguments(process.argv.slice(2))
 
 const program = Effect.gen(function*() {
-  if (demoKeys === undefined || !URL.canParse(baseUrl)) {
-    return yield* Effect.fail("usage: node dist/tourAgainst.js <base URL> <the keys, as the server's `serve --json` prints them>")
-  }
-  yield* Console.log(JSON.stringify(yield* Tour.run(baseUrl, demoKeys)))
+  if (target === undefined) return yield* Effect.fail(TourScript.usage)
+  yield* Console.log(JSON.stringify(yield* Tour.run(target.baseUrl, target.keys)))
 })
 
 program.pipe(Effect.provide(NodeHttpClient.layerUndici), NodeRuntime.runMain)

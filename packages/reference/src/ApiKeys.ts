@@ -23,6 +23,26 @@ export const generate = (): string => {
   return out
 }
 
+/** The keys a server has issued, in process memory. */
+export interface Registry {
+  /** Registers a new key with these scopes and tier, and returns it. */
+  readonly issue: (name: string, scopes: ReadonlyArray<string>, tier: string) => KeyInfo
+  readonly lookup: (key: string) => KeyInfo | undefined
+}
+
+/** An empty registry; each edition's `Keys` service wraps its two operations in its own `Effect.sync`. */
+export const registry = (): Registry => {
+  const keys = new Map<string, KeyInfo>()
+  return {
+    issue: (name, scopes, tier) => {
+      const info: KeyInfo = { key: generate(), name, scopes, tier }
+      keys.set(info.key, info)
+      return info
+    },
+    lookup: (key) => keys.get(key)
+  }
+}
+
 /** The keys the demo starts with: what the tour and `serve`'s curl line use. */
 export interface DemoKeys {
   /** Every scope, pro tier. */

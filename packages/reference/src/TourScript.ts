@@ -5,7 +5,7 @@
  * row for row.
  */
 import * as Catalog from "@errata/dialect/Catalog"
-import type { DemoKeys } from "./ApiKeys.js"
+import { type DemoKeys, parseDemoKeys } from "./ApiKeys.js"
 import type { FaultKind } from "./FaultKinds.js"
 
 /** Whose key a case sends: one of the demo keys, or `unknown`, a well-formed key nobody issued. */
@@ -237,4 +237,16 @@ export const problems = (rows: ReadonlyArray<Row>): ReadonlyArray<string> => {
   const waited = rows.find((r) => r.label === retryAfterLabel)
   if (waited === undefined || waited.millis < 1000) found.push(`the Retry-After case took ${waited?.millis} ms`)
   return found
+}
+
+/** How `tourAgainst` is called. */
+export const usage = "usage: node dist/tourAgainst.js <base URL> <the keys, as the server's `serve --json` prints them>"
+
+/** The server `tourAgainst`'s arguments name, or `undefined` when they are not a URL and the keys. */
+export const parseArguments = (
+  args: ReadonlyArray<string>
+): { readonly baseUrl: string; readonly keys: DemoKeys } | undefined => {
+  const [baseUrl = "", text = ""] = args
+  const keys = parseDemoKeys(text)
+  return keys === undefined || !URL.canParse(baseUrl) ? undefined : { baseUrl, keys }
 }

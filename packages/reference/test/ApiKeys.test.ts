@@ -15,4 +15,12 @@ describe("ApiKeys", () => {
       expect(ApiKeys.parseDemoKeys(text), text).toBeUndefined()
     }
   })
+
+  it("a registry finds the keys it issued, and no other", () => {
+    const registry = ApiKeys.registry()
+    const issued = registry.issue("admin", ["contacts:read"], "pro")
+    expect(registry.lookup(issued.key)).toStrictEqual(issued)
+    expect(registry.lookup(ApiKeys.generate())).toBeUndefined()
+    expect(ApiKeys.registry().lookup(issued.key)).toBeUndefined()
+  })
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Catalog from "@errata/dialect/Catalog"
-import { TourScript } from "@errata/reference"
+import { ApiKeys, TourScript } from "@errata/reference"
 
 // The rows a tour that showed everything would print: each case its expected outcome, transient
 // failures given up after `retry.times + 1` attempts, recoveries after two.
@@ -47,5 +47,16 @@ describe("TourScript.problems", () => {
       "503 on every attempt: gave up after 2 attempts",
       "the Retry-After case took 10 ms"
     ])
+  })
+})
+
+describe("TourScript.parseArguments", () => {
+  it("takes a URL and the keys a server printed, and refuses anything else", () => {
+    const registry = ApiKeys.registry()
+    const keys = { admin: registry.issue("admin", [], "pro"), readOnly: registry.issue("read-only", [], "pro"), throttled: registry.issue("throttled", [], "tiny") }
+    expect(TourScript.parseArguments(["http://127.0.0.1:8080", JSON.stringify(keys)])).toStrictEqual({ baseUrl: "http://127.0.0.1:8080", keys })
+    expect(TourScript.parseArguments(["not a url", JSON.stringify(keys)])).toBeUndefined()
+    expect(TourScript.parseArguments(["http://127.0.0.1:8080", "{}"])).toBeUndefined()
+    expect(TourScript.parseArguments([])).toBeUndefined()
   })
 })
